@@ -1,0 +1,1 @@
+"""Panel papers (built in issue #6)."""

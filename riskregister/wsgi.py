@@ -1,0 +1,8 @@
+"""WSGI entry point (gunicorn riskregister.wsgi)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "riskregister.settings.prod")
+application = get_wsgi_application()

@@ -1,0 +1,124 @@
+"""Who may see and change what (DESIGN.md §5), decided in the query.
+
+This is the one module that decides access to risks. It is also the one place in
+`risks` that knows about agreed alignment links, because an agreed link is what
+grants the other organisation (and the Audit Panel) read access.
+"""
+
+from django.apps import apps
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from .choices import Role
+from .models import (
+    Membership,
+    Organisation,
+    PanelMember,
+    Risk,
+    RiskUserObjectPermission,
+)
+
+User = AbstractBaseUser | AnonymousUser
+CHANGE_RISK = "change_risk"
+
+
+def _agreed_links() -> QuerySet:
+    link_model = apps.get_model("alignment", "AlignmentLink")
+    return link_model.objects.filter(status="agreed")
+
+
+def membership_of(user: User) -> Membership | None:
+    """Return the user's organisation membership, cached on the user object."""
+    if not user.is_authenticated:
+        return None
+    if not hasattr(user, "_membership_cache"):
+        user._membership_cache = (
+            Membership.objects.select_related("organisation").filter(user=user).first()
+        )
+    return user._membership_cache
+
+
+def is_panel_member(user: User) -> bool:
+    """Say whether the user holds the Audit Panel capability."""
+    if not user.is_authenticated:
+        return False
+    return PanelMember.objects.filter(user=user).exists()
+
+
+def is_governance(user: User, organisation: Organisation | None = None) -> bool:
+    """Say whether the user is a governance officer (of the organisation, if given)."""
+    membership = membership_of(user)
+    if membership is None or membership.role != Role.GOVERNANCE:
+        return False
+    return organisation is None or membership.organisation_id == organisation.pk
+
+
+def viewable_risks(user: User) -> QuerySet[Risk]:
+    """Return the risks the user may read."""
+    risks = Risk.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return risks.none()
+    if user.is_superuser:
+        return risks
+    agreed = _agreed_links()
+    own_org = Membership.objects.filter(user=user).values("organisation")
+    is_own = Q(organisation__in=own_org)
+    # An agreed link with one of the user's own organisation's risks.
+    aligned_with_own = Exists(
+        agreed.filter(
+            Q(proposer_risk=OuterRef("pk"), partner_risk__organisation__in=own_org)
+            | Q(partner_risk=OuterRef("pk"), proposer_risk__organisation__in=own_org)
+        )
+    )
+    panel_visible = Exists(PanelMember.objects.filter(user=user)) & Exists(
+        agreed.filter(Q(proposer_risk=OuterRef("pk")) | Q(partner_risk=OuterRef("pk")))
+    )
+    return risks.filter(is_own | aligned_with_own | panel_visible)
+
+
+def editable_risks(user: User) -> QuerySet[Risk]:
+    """Return the risks the user may change (with their controls and actions)."""
+    risks = Risk.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return risks.none()
+    if user.is_superuser:
+        return risks
+    governed = Membership.objects.filter(user=user, role=Role.GOVERNANCE).values(
+        "organisation"
+    )
+    # Owners and delegates hold guardian's change_risk on the risk itself; the
+    # services keep those rows in step with the owner field.
+    granted = Exists(
+        RiskUserObjectPermission.objects.filter(
+            user=user,
+            content_object=OuterRef("pk"),
+            permission__codename=CHANGE_RISK,
+        )
+    )
+    return risks.filter(Q(organisation__in=governed) | granted)
+
+
+def can_view_risk(user: User, risk: Risk) -> bool:
+    return viewable_risks(user).filter(pk=risk.pk).exists()
+
+
+def can_edit_risk(user: User, risk: Risk) -> bool:
+    return editable_risks(user).filter(pk=risk.pk).exists()
+
+
+def can_manage_register(user: User, organisation: Organisation) -> bool:
+    """Create and close risks, run reviews and close periods for the organisation."""
+    return user.is_authenticated and (
+        user.is_superuser or is_governance(user, organisation)
+    )
+
+
+def managed_organisations(user: User) -> QuerySet[Organisation]:
+    """Return the organisations whose register the user manages."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    if user.is_superuser:
+        return Organisation.objects.all()
+    return Organisation.objects.filter(
+        memberships__user=user, memberships__role=Role.GOVERNANCE
+    )

@@ -1,0 +1,28 @@
+"""Models of the risk register."""
+
+from .organisations import Membership, Organisation, PanelMember
+from .periods import ReportingPeriod, Review
+from .risks import (
+    Action,
+    ActionFields,
+    Control,
+    Risk,
+    RiskGroupObjectPermission,
+    RiskUserObjectPermission,
+    Theme,
+)
+
+__all__ = [
+    "Action",
+    "ActionFields",
+    "Control",
+    "Membership",
+    "Organisation",
+    "PanelMember",
+    "ReportingPeriod",
+    "Review",
+    "Risk",
+    "RiskGroupObjectPermission",
+    "RiskUserObjectPermission",
+    "Theme",
+]

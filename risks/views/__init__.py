@@ -1,0 +1,1 @@
+"""Views of the risk register, one module per area."""

@@ -1,0 +1,34 @@
+"""Landing page and health check."""
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.utils import DatabaseError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from .. import access, selectors
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Show the user's organisation, role and the risks they own."""
+    context = {
+        "my_risks": selectors.risks_owned_by(request.user),
+        "is_panel_member": access.is_panel_member(request.user),
+    }
+    return render(request, "risks/dashboard.html", context)
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Answer 200 when the database answers, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})

@@ -1,0 +1,72 @@
+"""Shared fixtures: two organisations with a user in every role."""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+
+from risks.choices import Role
+from risks.services import _grant_change
+
+from .factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    PanelMemberFactory,
+    RiskFactory,
+    UserFactory,
+)
+
+# Playwright drives the browser from the test thread; Django must allow it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@dataclass
+class World:
+    """Two organisations, one user per role in each, a panel member, a risk each."""
+
+    mopac: object
+    mps: object
+    users: dict
+    mopac_risk: object
+    mps_risk: object
+
+
+def _member(org, role, name, post):
+    user = UserFactory(username=name)
+    MembershipFactory(user=user, organisation=org, role=role, post_title=post)
+    return user
+
+
+@pytest.fixture
+def world(db) -> World:
+    """Build the two-organisation world most tests start from."""
+    mopac = OrganisationFactory(
+        short_name="MOPAC", name="Mayor's Office for Policing and Crime", slug="mopac"
+    )
+    mps = OrganisationFactory(
+        short_name="MPS", name="Metropolitan Police Service", slug="mps"
+    )
+    users = {}
+    for org in (mopac, mps):
+        key = org.slug
+        users[f"{key}-governance"] = _member(
+            org, Role.GOVERNANCE, f"{key}-governance", "Head of Governance"
+        )
+        users[f"{key}-owner"] = _member(
+            org, Role.RISK_OWNER, f"{key}-owner", "Director of Strategy"
+        )
+        users[f"{key}-reader"] = _member(
+            org, Role.READER, f"{key}-reader", "Risk Analyst"
+        )
+    users["panel"] = UserFactory(username="panel")
+    PanelMemberFactory(user=users["panel"])
+    users["outsider"] = UserFactory(username="outsider")
+    mopac_risk = RiskFactory(
+        organisation=mopac, reference="MOPAC-R01", owner=users["mopac-owner"]
+    )
+    mps_risk = RiskFactory(
+        organisation=mps, reference="MPS-R01", owner=users["mps-owner"]
+    )
+    for risk in (mopac_risk, mps_risk):
+        _grant_change(risk, risk.owner, by=None, reason="Risk owner assigned", at=None)
+    return World(mopac, mps, users, mopac_risk, mps_risk)
