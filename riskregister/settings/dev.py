@@ -5,4 +5,4 @@ from .base import env_bool
 
 DEBUG = env_bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = SECRET_KEY or "dev-only-not-secret"  # noqa: F405, S105
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
