@@ -16,5 +16,6 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("risks/", include("risks.urls")),
+    path("alignment/", include("alignment.urls")),
     path("admin/", admin.site.urls),
 ]

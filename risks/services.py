@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from . import access
@@ -21,6 +20,16 @@ from .models import (
     RiskUserObjectPermission,
     Theme,
 )
+from .recording import (
+    StaleVersionError,
+    apply_changes,
+    check_version,
+    claim_version,
+    record,
+    record_delete,
+)
+
+__all__ = ["StaleVersionError"]
 
 RISK_EDITABLE_FIELDS = (
     "reference",
@@ -55,63 +64,6 @@ CONTROL_FIELDS = (
 ACTION_FIELDS = ("description", "owner_post", "due_date", "revised_due_date", "status")
 
 
-class StaleVersionError(Exception):
-    """The object changed since the form was loaded; nothing was written."""
-
-    def __init__(self, current: models.Model):
-        super().__init__(f"{current} has changed since you opened it.")
-        self.current = current
-
-
-# --- Helpers ----------------------------------------------------------------
-
-
-def _record(instance: models.Model, *, user, reason: str, at: datetime | None) -> None:
-    """Validate and save, attributing the history row to the user and reason."""
-    instance.full_clean()
-    instance._history_user = user
-    instance._change_reason = reason or None
-    if at is not None:
-        instance._history_date = at
-    instance.save()
-
-
-def _delete(instance: models.Model, *, user, reason: str, at: datetime | None) -> None:
-    """Delete, attributing the history row to the user and reason."""
-    instance._history_user = user
-    instance._change_reason = reason or None
-    if at is not None:
-        instance._history_date = at
-    instance.delete()
-
-
-def _apply(instance: models.Model, data: dict, fields: Iterable[str]) -> list[str]:
-    """Copy the given fields onto the instance; return the names that changed."""
-    changed = []
-    for name in fields:
-        if name in data and getattr(instance, name) != data[name]:
-            setattr(instance, name, data[name])
-            changed.append(name)
-    return changed
-
-
-def _claim_version(instance: models.Model, expected_version: int | None) -> None:
-    """Bump the version only if it is still the one the form was loaded from.
-
-    A conditional UPDATE is atomic on PostgreSQL and SQLite alike, so of two
-    concurrent saves from the same version exactly one wins.
-    """
-    model = type(instance)
-    if expected_version is None:
-        expected_version = instance.version
-    claimed = model.objects.filter(pk=instance.pk, version=expected_version).update(
-        version=F("version") + 1
-    )
-    if not claimed:
-        raise StaleVersionError(model.objects.get(pk=instance.pk))
-    instance.version = expected_version + 1
-
-
 def _today(at: datetime | None) -> date:
     return timezone.localdate(at) if at else timezone.localdate()
 
@@ -144,7 +96,7 @@ def _grant_change(risk: Risk, user, *, by, reason: str, at: datetime | None) -> 
     grant = RiskUserObjectPermission(
         content_object=risk, user=user, permission=permission
     )
-    _record(grant, user=by, reason=reason, at=at)
+    record(grant, user=by, reason=reason, at=at)
 
 
 def _revoke_change(risk: Risk, user, *, by, reason: str, at: datetime | None) -> None:
@@ -152,7 +104,7 @@ def _revoke_change(risk: Risk, user, *, by, reason: str, at: datetime | None) ->
         content_object=risk, user=user, permission__codename=access.CHANGE_RISK
     )
     for grant in grants:  # one by one so that history records each removal
-        _delete(grant, user=by, reason=reason, at=at)
+        record_delete(grant, user=by, reason=reason, at=at)
 
 
 def _check_owner(organisation: Organisation, owner) -> None:
@@ -190,10 +142,10 @@ def risk_create(
     _require_manage(user, organisation)
     _check_owner(organisation, owner)
     risk = Risk(organisation=organisation, owner=owner)
-    _apply(risk, data, (*RISK_EDITABLE_FIELDS, "status"))
+    apply_changes(risk, data, (*RISK_EDITABLE_FIELDS, "status"))
     if risk.status == RiskStatus.CLOSED:
         raise ValidationError({"status": "A new risk cannot be closed."})
-    _record(risk, user=user, reason=reason or "Risk created", at=at)
+    record(risk, user=user, reason=reason or "Risk created", at=at)
     risk.themes.set(themes)
     if owner is not None:
         _grant_change(risk, owner, by=user, reason="Risk owner assigned", at=at)
@@ -214,8 +166,7 @@ def risk_update(
     """Change a risk's fields; skip the save when nothing changed."""
     _require_edit(user, risk)
     fresh = Risk.objects.get(pk=risk.pk)
-    if expected_version is not None and fresh.version != expected_version:
-        raise StaleVersionError(fresh)
+    check_version(fresh, expected_version)
     _require_not_closed(fresh)
     if (
         "reference" in data
@@ -223,14 +174,14 @@ def risk_update(
         and not access.can_manage_register(user, fresh.organisation)
     ):
         raise PermissionDenied("Only governance officers may change a reference.")
-    changed = _apply(fresh, data, RISK_EDITABLE_FIELDS)
+    changed = apply_changes(fresh, data, RISK_EDITABLE_FIELDS)
     themes_changed = themes is not None and {t.pk for t in themes} != set(
         fresh.themes.values_list("pk", flat=True)
     )
     if not changed and not themes_changed:
         return fresh
-    _claim_version(fresh, expected_version)
-    _record(fresh, user=user, reason=reason, at=at)
+    claim_version(fresh, expected_version)
+    record(fresh, user=user, reason=reason, at=at)
     if themes_changed:
         fresh.themes.set(themes)
     return fresh
@@ -244,10 +195,10 @@ def risk_close(*, risk: Risk, user, reason: str, at: datetime | None = None) -> 
     _require_not_closed(fresh)
     if not reason.strip():
         raise ValidationError({"reason": "Say why the risk is being closed."})
-    _claim_version(fresh, None)
+    claim_version(fresh, None)
     fresh.status = RiskStatus.CLOSED
     fresh.closed_on = _today(at)
-    _record(fresh, user=user, reason=reason, at=at)
+    record(fresh, user=user, reason=reason, at=at)
     return fresh
 
 
@@ -269,9 +220,9 @@ def risk_assign_owner(
     previous = fresh.owner
     if previous == owner and fresh.owner_post == owner_post:
         return fresh
-    _claim_version(fresh, None)
+    claim_version(fresh, None)
     fresh.owner, fresh.owner_post = owner, owner_post
-    _record(fresh, user=user, reason=reason or "Risk owner changed", at=at)
+    record(fresh, user=user, reason=reason or "Risk owner changed", at=at)
     if previous is not None and previous != owner:
         _revoke_change(fresh, previous, by=user, reason="No longer risk owner", at=at)
     if owner is not None:
@@ -315,8 +266,8 @@ def _child_create(model, fields, *, risk, user, data, reason, at):
     _require_edit(user, risk)
     _require_not_closed(risk)
     child = model(risk=risk)
-    _apply(child, data, fields)
-    _record(child, user=user, reason=reason, at=at)
+    apply_changes(child, data, fields)
+    record(child, user=user, reason=reason, at=at)
     return child
 
 
@@ -324,19 +275,18 @@ def _child_update(instance, fields, *, user, data, expected_version, reason, at)
     _require_edit(user, instance.risk)
     _require_not_closed(instance.risk)
     fresh = type(instance).objects.select_related("risk").get(pk=instance.pk)
-    if expected_version is not None and fresh.version != expected_version:
-        raise StaleVersionError(fresh)
-    if not _apply(fresh, data, fields):
+    check_version(fresh, expected_version)
+    if not apply_changes(fresh, data, fields):
         return fresh
-    _claim_version(fresh, expected_version)
-    _record(fresh, user=user, reason=reason, at=at)
+    claim_version(fresh, expected_version)
+    record(fresh, user=user, reason=reason, at=at)
     return fresh
 
 
 def _child_delete(instance, *, user, reason, at) -> None:
     _require_edit(user, instance.risk)
     _require_not_closed(instance.risk)
-    _delete(instance, user=user, reason=reason, at=at)
+    record_delete(instance, user=user, reason=reason, at=at)
 
 
 @transaction.atomic
@@ -446,7 +396,7 @@ def period_create(
     period = ReportingPeriod(
         organisation=organisation, label=label, start=start, end=end
     )
-    _record(period, user=user, reason="Period opened", at=at)
+    record(period, user=user, reason="Period opened", at=at)
     return period
 
 
@@ -480,7 +430,7 @@ def review_record(
     review.reviewed_by = user
     review.reviewed_on = reviewed_on or _today(at)
     reason = f"Quarterly review {period.label}"
-    _record(review, user=user, reason=reason, at=at)
+    record(review, user=user, reason=reason, at=at)
     risk_update(
         risk=risk,
         user=user,
@@ -524,5 +474,5 @@ def period_close(
     fresh.is_closed = True
     fresh.closed_at = at or timezone.now()
     fresh.closed_by = user
-    _record(fresh, user=user, reason="Period closed", at=at)
+    record(fresh, user=user, reason="Period closed", at=at)
     return fresh

@@ -200,3 +200,7 @@ MAILERS = {
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DJANGO_DEFAULT_FROM_EMAIL", "risk-register@example.invalid"
 )
+
+# --- Alignment --------------------------------------------------------------
+# Aligned risks whose current scores differ by this much or more are flagged.
+ALIGNMENT_SCORE_GAP_THRESHOLD = int(os.environ.get("ALIGNMENT_SCORE_GAP", "6"))
