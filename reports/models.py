@@ -1,1 +1,212 @@
-"""Panel papers (built in issue #6)."""
+"""The joint Audit Panel paper: a living draft, clearances and frozen publications."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from risks.choices import Marking
+from risks.models import Organisation, Theme
+
+
+class SectionKind(models.TextChoices):
+    """The parts of a panel paper, in the order the reference paper uses."""
+
+    SUMMARY = "summary", "Overall summary of the purpose of the report"
+    KEY_CONSIDERATIONS = "key_considerations", "Key considerations for the Panel"
+    INTERDEPENDENCIES = "interdependencies", "Interdependencies/cross-cutting issues"
+    RECOMMENDATIONS = "recommendations", "Recommendations"
+    BODY = "body", "Numbered section"
+    EQUALITY = "equality", "Equality and diversity impact"
+    FINANCIAL = "financial", "Financial implications"
+    LEGAL = "legal", "Legal implications"
+    RISK = "risk", "Risk implications"
+    CONTACT = "contact", "Contact details"
+    APPENDICES = "appendices", "Appendices and background papers"
+
+
+# Kinds that appear once, in the summary block before the numbered sections.
+SUMMARY_KINDS = (
+    SectionKind.SUMMARY,
+    SectionKind.KEY_CONSIDERATIONS,
+    SectionKind.INTERDEPENDENCIES,
+    SectionKind.RECOMMENDATIONS,
+)
+# Kinds numbered after the body sections, in this order.
+CLOSING_KINDS = (
+    SectionKind.EQUALITY,
+    SectionKind.FINANCIAL,
+    SectionKind.LEGAL,
+    SectionKind.RISK,
+    SectionKind.CONTACT,
+    SectionKind.APPENDICES,
+)
+
+
+class PanelPaper(models.Model):
+    """A paper for one meeting of the joint Audit Panel (the current draft)."""
+
+    meeting = models.CharField(max_length=200, default="MPS-MOPAC Joint Audit Panel")
+    meeting_date = models.DateField()
+    agenda_item = models.CharField(max_length=10, help_text='e.g. "5b".')
+    title = models.CharField(max_length=300)
+    report_by = models.CharField(
+        max_length=300,
+        help_text="Post titles, e.g. MOPAC Chief Executive Officer & Met Director "
+        "of Strategy & Governance.",
+    )
+    period_label = models.CharField(
+        "reporting period", max_length=20, help_text="e.g. 2019/20 Q2."
+    )
+    period_end = models.DateField(
+        help_text="Appendix A shows the register as at the end of this day."
+    )
+    marking = models.CharField(
+        "protective marking", max_length=20, choices=Marking, default=Marking.OFFICIAL
+    )
+    themes = models.ManyToManyField(
+        Theme,
+        blank=True,
+        related_name="papers",
+        help_text="Appendix A lists the agreed aligned risks of these themes.",
+    )
+    include_heat_maps = models.BooleanField(
+        default=False, help_text="Add both organisations' heat maps to Appendix A."
+    )
+    revision = models.PositiveIntegerField(
+        default=1,
+        help_text="Increases on every edit; clearances are for one revision only.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    history = HistoricalRecords(m2m_fields=[themes])
+
+    class Meta:
+        ordering = ["-meeting_date", "agenda_item"]
+
+    def __str__(self) -> str:
+        return f"{self.agenda_item} {self.title} ({self.meeting_date:%d %B %Y})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:detail", args=[self.pk])
+
+
+class PaperSection(models.Model):
+    """One Markdown section of a paper."""
+
+    paper = models.ForeignKey(
+        PanelPaper, on_delete=models.CASCADE, related_name="sections"
+    )
+    kind = models.CharField(max_length=30, choices=SectionKind)
+    heading = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Numbered sections need a heading; others use the standard one.",
+    )
+    body = models.TextField(
+        blank=True, help_text="Markdown. Each paragraph is numbered in the paper."
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+    oral_update = models.BooleanField(
+        "oral update at the meeting",
+        default=False,
+        help_text="The paper says an oral update will be given instead of text.",
+    )
+    is_sensitive = models.BooleanField(
+        "OFFICIAL-SENSITIVE",
+        default=False,
+        help_text="Left out of the public edition.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["paper", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind=SectionKind.BODY) | ~Q(heading=""),
+                name="section_body_needs_heading",
+                violation_error_message="A numbered section needs a heading.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.heading or self.get_kind_display()
+
+    @property
+    def title(self) -> str:
+        return self.heading or self.get_kind_display()
+
+
+class Clearance(models.Model):
+    """One organisation's governance clearing one revision of a paper."""
+
+    paper = models.ForeignKey(
+        PanelPaper, on_delete=models.CASCADE, related_name="clearances"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+"
+    )
+    revision = models.PositiveIntegerField()
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    cleared_at = models.DateTimeField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["paper", "cleared_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["paper", "organisation", "revision"],
+                name="clearance_once_per_org_and_revision",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} cleared revision {self.revision}"
+
+
+class PublicationStatus(models.TextChoices):
+    RENDERING = "rendering", "Rendering"
+    PUBLISHED = "published", "Published"
+    FAILED = "failed", "Rendering failed"
+
+
+class Publication(models.Model):
+    """A published, immutable version of a paper: both PDFs and their SHA-256."""
+
+    paper = models.ForeignKey(
+        PanelPaper, on_delete=models.PROTECT, related_name="publications"
+    )
+    version = models.PositiveIntegerField()
+    revision = models.PositiveIntegerField(help_text="The paper revision published.")
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    full_pdf = models.FileField(upload_to="papers/", blank=True)
+    full_sha256 = models.CharField(max_length=64, blank=True)
+    public_pdf = models.FileField(upload_to="papers/", blank=True)
+    public_sha256 = models.CharField(max_length=64, blank=True)
+    status = models.CharField(
+        max_length=10, choices=PublicationStatus, default=PublicationStatus.RENDERING
+    )
+    render_error = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["paper", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["paper", "version"], name="publication_unique_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper} v{self.version}"
