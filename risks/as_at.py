@@ -17,6 +17,11 @@ def end_of_day(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.max))
 
 
+def start_of_day(day: date) -> datetime:
+    """Return the first instant of a day in the site's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 def viewable_risks_as_at(user, moment: datetime) -> QuerySet[Risk]:
     """Return the risks as they stood at the moment, limited to what the user may see.
 
