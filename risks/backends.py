@@ -1,5 +1,6 @@
 """Authentication backend that answers object permissions from the selectors."""
 
+from axes.backends import AxesStandaloneBackend
 from django.contrib.auth.backends import BaseBackend
 
 from . import access
@@ -19,3 +20,18 @@ class RiskAccessBackend(BaseBackend):
             return False
         check = self.checks.get(perm)
         return bool(check and check(user_obj, obj))
+
+
+class LoginThrottleBackend(AxesStandaloneBackend):
+    """django-axes lockout for sign-ins over HTTP.
+
+    Sign-ins without a request (management commands, the test client's login())
+    cannot be attempted by a remote attacker, so they are not throttled.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(
+            request, username=username, password=password, **kwargs
+        )
