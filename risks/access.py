@@ -76,6 +76,15 @@ def viewable_risks(user: User) -> QuerySet[Risk]:
     return risks.filter(is_own | aligned_with_own | panel_visible)
 
 
+def visible_agreed_links(user: User, risk: Risk) -> QuerySet:
+    """Return the risk's agreed links whose other risk the user may view."""
+    visible = viewable_risks(user).values("pk")
+    return _agreed_links().filter(
+        Q(proposer_risk=risk, partner_risk__in=visible)
+        | Q(partner_risk=risk, proposer_risk__in=visible)
+    )
+
+
 def editable_risks(user: User) -> QuerySet[Risk]:
     """Return the risks the user may change (with their controls and actions)."""
     risks = Risk.objects.all()

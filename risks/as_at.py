@@ -1,15 +1,17 @@
 """The register as it stood at a moment, rebuilt from the history tables."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from . import access, scoring
 from .choices import Direction
-from .models import Membership, ReportingPeriod, Review, Risk
+from .models import Membership, Organisation, ReportingPeriod, Review, Risk
 
 
 def end_of_day(day: date) -> datetime:
@@ -65,3 +67,79 @@ def directions_as_at(moment: datetime, risk_ids) -> dict[int, Direction]:
             previous, scores[-1] if scores else None
         )
     return result
+
+
+@dataclass(frozen=True)
+class HistoricalRow:
+    """A register row as it stood: the risk, its organisation and travel."""
+
+    risk: Risk
+    organisation: Organisation
+    direction: Direction
+    owner: str
+
+
+def parse_as_at(raw: str | None) -> date | None:
+    """Read an as-at date (YYYY-MM-DD); None when absent or invalid."""
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+
+
+def register_as_at(
+    user,
+    day: date,
+    *,
+    organisation: str = "",
+    status: str = "",
+    category: str = "",
+    q: str = "",
+    sort: str = "reference",
+) -> list[HistoricalRow]:
+    """Return the register rows as they stood at the end of the day."""
+    moment = end_of_day(day)
+    risks = viewable_risks_as_at(user, moment)
+    organisations = {o.pk: o for o in Organisation.objects.all()}
+    if organisation:
+        risks = risks.filter(
+            organisation_id__in=[
+                o.pk for o in organisations.values() if o.slug == organisation
+            ]
+        )
+    if status:
+        risks = risks.filter(status=status)
+    if category:
+        risks = risks.filter(category=category)
+    if q:
+        risks = risks.filter(
+            models.Q(reference__icontains=q)
+            | models.Q(title__icontains=q)
+            | models.Q(cause__icontains=q)
+            | models.Q(event__icontains=q)
+            | models.Q(effect__icontains=q)
+        )
+    risks = list(risks)
+    directions = directions_as_at(moment, [r.pk for r in risks])
+    user_model = get_user_model()
+    owners = dict(
+        user_model.objects.filter(pk__in={r.owner_id for r in risks}).values_list(
+            "pk", user_model.USERNAME_FIELD
+        )
+    )
+    rows = [
+        HistoricalRow(
+            risk=risk,
+            organisation=organisations[risk.organisation_id],
+            direction=directions[risk.pk],
+            owner=owners.get(risk.owner_id, ""),
+        )
+        for risk in risks
+    ]
+    if sort in ("score", "-score"):
+        rows.sort(key=lambda r: r.risk.current_score or 0, reverse=sort == "-score")
+    else:
+        rows.sort(key=lambda r: (r.organisation.short_name, r.risk.reference))
+    return rows

@@ -1,9 +1,36 @@
 """Reads of the risk register, shaped for pages, in a constant number of queries."""
 
-from django.db.models import QuerySet
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
 
-from .choices import RiskStatus
-from .models import Risk
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+
+from . import access, scoring
+from .choices import (
+    IMPACT_CHOICES,
+    LIKELIHOOD_CHOICES,
+    Category,
+    Direction,
+    RiskStatus,
+)
+from .models import Action, Control, Organisation, Review, Risk, Theme
+
+REGISTER_PAGE_SIZE = 100
+SEARCH_MAX_LENGTH = 200
+# Sort key: (label, ordering); the primary key last keeps paging stable.
+SORTS = {
+    "reference": ("Reference (A to Z)", ("reference", "pk")),
+    "-score": (
+        "Current score (highest first)",
+        ("-current_score_db", "reference", "pk"),
+    ),
+    "score": ("Current score (lowest first)", ("current_score_db", "reference", "pk")),
+}
+DEFAULT_SORT = "reference"
+RATINGS = range(1, 6)
 
 
 def risks_owned_by(user) -> QuerySet[Risk]:
@@ -16,6 +43,408 @@ def risks_owned_by(user) -> QuerySet[Risk]:
     )
 
 
+# --- Direction of travel ----------------------------------------------------
+
+
+def with_review_scores(risks: QuerySet[Risk]) -> QuerySet[Risk]:
+    """Annotate the scores of the latest and the previous review (by period end)."""
+    reviews = (
+        Review.objects.filter(risk=OuterRef("pk"))
+        .order_by("-period__end", "-pk")
+        .annotate(review_score=F("likelihood") * F("impact"))
+        .values("review_score")
+    )
+    return risks.annotate(
+        latest_review_score=Subquery(reviews[:1]),
+        previous_review_score=Subquery(reviews[1:2]),
+    )
+
+
+def travel(risk: Risk) -> Direction:
+    """Return the direction of travel of a risk annotated by with_review_scores."""
+    return scoring.direction_of_travel(
+        risk.previous_review_score, risk.latest_review_score
+    )
+
+
+# --- Register filters -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """The choices offered by the register's filter form."""
+
+    organisations: list[Option]
+    themes: list[Option]
+    owners: list[Option]
+    statuses: list[Option] = field(
+        default_factory=lambda: [
+            Option(v, str(label)) for v, label in RiskStatus.choices
+        ]
+    )
+    categories: list[Option] = field(
+        default_factory=lambda: [Option(v, str(label)) for v, label in Category.choices]
+    )
+    likelihoods: list[Option] = field(
+        default_factory=lambda: [
+            Option(str(v), label) for v, label in LIKELIHOOD_CHOICES
+        ]
+    )
+    impacts: list[Option] = field(
+        default_factory=lambda: [Option(str(v), label) for v, label in IMPACT_CHOICES]
+    )
+    sorts: list[Option] = field(
+        default_factory=lambda: [
+            Option(key, label) for key, (label, _) in SORTS.items()
+        ]
+    )
+
+
+def register_filter_options(visible: QuerySet[Risk]) -> FilterOptions:
+    """Return the organisations, themes and owners the filter form offers."""
+    owners = (
+        get_user_model()
+        .objects.filter(owned_risks__in=visible.values("pk"))
+        .distinct()
+        .order_by("username")
+        .values_list("username", "membership__post_title")
+    )
+    return FilterOptions(
+        organisations=[
+            Option(slug, name)
+            for slug, name in Organisation.objects.values_list("slug", "name")
+        ],
+        themes=[
+            Option(slug, name)
+            for slug, name in Theme.objects.values_list("slug", "name")
+        ],
+        owners=[
+            Option(username, f"{username} ({post})" if post else username)
+            for username, post in owners
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class RegisterFilters:
+    """The register's query parameters, validated; bad values are dropped."""
+
+    organisation: str = ""
+    status: str = ""
+    category: str = ""
+    theme: str = ""
+    owner: str = ""
+    q: str = ""
+    likelihood: int | None = None
+    impact: int | None = None
+    sort: str = DEFAULT_SORT
+    ignored: tuple[str, ...] = ()
+
+    @classmethod
+    def from_params(
+        cls, params: Mapping[str, str], options: FilterOptions
+    ) -> "RegisterFilters":
+        """Read the filters from query parameters, noting any value we ignore."""
+        values: dict = {}
+        ignored: list[str] = []
+
+        def pick(name: str, label: str, allowed: Iterable[Option]) -> None:
+            raw = (params.get(name) or "").strip()
+            if not raw:
+                return
+            if raw in {option.value for option in allowed}:
+                values[name] = raw
+            else:
+                ignored.append(f"{label} “{raw[:50]}” is not one you can filter by")
+
+        pick("organisation", "Organisation", options.organisations)
+        pick("status", "Status", options.statuses)
+        pick("category", "Category", options.categories)
+        pick("theme", "Theme", options.themes)
+        pick("owner", "Owner", options.owners)
+        pick("likelihood", "Likelihood", options.likelihoods)
+        pick("impact", "Impact", options.impacts)
+        pick("sort", "Sort order", options.sorts)
+        for name in ("likelihood", "impact"):
+            if name in values:
+                values[name] = int(values[name])
+        q = (params.get("q") or "").strip()
+        if len(q) > SEARCH_MAX_LENGTH:
+            ignored.append(f"Search text was cut to {SEARCH_MAX_LENGTH} characters")
+            q = q[:SEARCH_MAX_LENGTH]
+        return cls(**values, q=q, ignored=tuple(ignored))
+
+    @property
+    def is_filtered(self) -> bool:
+        return self != RegisterFilters(sort=self.sort, ignored=self.ignored)
+
+    @property
+    def params(self) -> dict[str, str]:
+        """Return the filters as clean query parameters, for links that keep them."""
+        names = ("organisation", "status", "category", "theme", "owner", "q")
+        params = {name: getattr(self, name) for name in names}
+        params |= {"likelihood": self.likelihood, "impact": self.impact}
+        if self.sort != DEFAULT_SORT:
+            params["sort"] = self.sort
+        return {name: str(value) for name, value in params.items() if value}
+
+    @property
+    def sort_label(self) -> str:
+        return SORTS[self.sort][0]
+
+    @property
+    def ordering(self) -> tuple[str, ...]:
+        return SORTS[self.sort][1]
+
+    def apply(self, risks: QuerySet[Risk]) -> QuerySet[Risk]:
+        """Return the risks that match every filter."""
+        lookups = {
+            "organisation__slug": self.organisation,
+            "status": self.status,
+            "category": self.category,
+            "themes__slug": self.theme,  # slugs are unique: no duplicate rows
+            "owner__username": self.owner,
+            "current_likelihood": self.likelihood,
+            "current_impact": self.impact,
+        }
+        risks = risks.filter(
+            **{lookup: value for lookup, value in lookups.items() if value}
+        )
+        if self.q:
+            risks = risks.filter(
+                Q(reference__icontains=self.q)
+                | Q(title__icontains=self.q)
+                | Q(cause__icontains=self.q)
+                | Q(event__icontains=self.q)
+                | Q(effect__icontains=self.q)
+            )
+        return risks
+
+    def for_heat_map(self) -> "RegisterFilters":
+        """Drop the filters a heat map replaces (it plots open risks by L and I)."""
+        return replace(self, status="", likelihood=None, impact=None)
+
+
+# --- Register rows ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    risk: Risk
+    direction: Direction
+    review_overdue: bool
+
+
 def register_rows(risks: QuerySet[Risk]) -> QuerySet[Risk]:
-    """Prepare risks for the register table."""
-    return risks.select_related("organisation").with_scores()
+    """Prepare risks for the register table in a constant number of queries."""
+    return (
+        with_review_scores(risks.with_scores())
+        .select_related("organisation")
+        .prefetch_related("themes")
+        # A template that touches an unloaded relation fails loudly instead of
+        # quietly issuing one query per row.
+        .fetch_mode(models.FETCH_RAISE)
+    )
+
+
+def register_page_rows(risks: Iterable[Risk], today: date) -> list[RegisterRow]:
+    """Add the derived direction of travel and overdue flag to each row."""
+    return [
+        RegisterRow(
+            risk=risk,
+            direction=travel(risk),
+            review_overdue=risk.review_is_overdue(today),
+        )
+        for risk in risks
+    ]
+
+
+# --- Heat maps --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    likelihood: int
+    impact: int
+    count: int
+    band: scoring.Band
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    likelihood: int
+    label: str
+    cells: list[HeatCell]
+
+
+@dataclass(frozen=True)
+class HeatMap:
+    slug: str
+    short_name: str
+    name: str
+    total: int
+    rows: list[HeatRow]
+
+
+IMPACT_HEADERS = [(value, f"Impact {label}") for value, label in IMPACT_CHOICES]
+
+
+def heat_maps(risks: QuerySet[Risk]) -> list[HeatMap]:
+    """Count open risks by current likelihood and impact, one grid per organisation."""
+    counts = (
+        risks.filter(status=RiskStatus.OPEN)
+        .order_by()  # keep the default ordering out of the GROUP BY
+        .values(
+            "organisation__slug",
+            "organisation__short_name",
+            "organisation__name",
+            "current_likelihood",
+            "current_impact",
+        )
+        .annotate(n=Count("pk"))
+    )
+    grids: dict[tuple[str, str, str], dict[tuple[int, int], int]] = {}
+    for row in counts:
+        key = (
+            row["organisation__slug"],
+            row["organisation__short_name"],
+            row["organisation__name"],
+        )
+        cell = (row["current_likelihood"], row["current_impact"])
+        grids.setdefault(key, {})[cell] = row["n"]
+    likelihood_labels = dict(LIKELIHOOD_CHOICES)
+    return [
+        HeatMap(
+            slug=slug,
+            short_name=short_name,
+            name=name,
+            total=sum(grid.values()),
+            rows=[
+                HeatRow(
+                    likelihood=likelihood,
+                    label=f"Likelihood {likelihood_labels[likelihood]}",
+                    cells=[
+                        HeatCell(
+                            likelihood=likelihood,
+                            impact=impact,
+                            count=grid.get((likelihood, impact), 0),
+                            band=scoring.band_for(likelihood * impact),
+                        )
+                        for impact in RATINGS
+                    ],
+                )
+                for likelihood in reversed(RATINGS)
+            ],
+        )
+        for (slug, short_name, name), grid in sorted(
+            grids.items(), key=lambda item: item[0][1]
+        )
+    ]
+
+
+# --- The risk page ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    action: Action
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    review: Review
+    direction: Direction
+
+
+@dataclass(frozen=True)
+class AlignedRisk:
+    link: models.Model
+    risk: Risk
+
+
+@dataclass(frozen=True)
+class RiskPage:
+    risk: Risk
+    direction: Direction
+    review_overdue: bool
+    actions: list[ActionRow]
+    timeline: list[TimelineEntry]
+    aligned: list[AlignedRisk]
+
+
+def risk_page_risks(risks: QuerySet[Risk]) -> QuerySet[Risk]:
+    """Prepare risks for the risk page: everything it shows, prefetched."""
+    return (
+        risks.select_related("organisation", "owner")
+        .prefetch_related(
+            "themes",
+            # Explicit orderings: the models' default ones join the risk and
+            # its organisation again just to sort one risk's children.
+            Prefetch("controls", queryset=Control.objects.order_by("pk")),
+            Prefetch("actions", queryset=Action.objects.order_by("due_date", "pk")),
+            Prefetch(
+                "reviews",
+                queryset=Review.objects.select_related(
+                    "period", "reviewed_by"
+                ).order_by("period__end", "pk"),
+            ),
+        )
+        .fetch_mode(models.FETCH_RAISE)
+    )
+
+
+def review_timeline(reviews: Iterable[Review]) -> list[TimelineEntry]:
+    """Pair each review with its direction of travel; newest first."""
+    entries, previous = [], None
+    for review in sorted(reviews, key=lambda r: (r.period.end, r.pk)):
+        entries.append(
+            TimelineEntry(
+                review=review,
+                direction=scoring.direction_of_travel(previous, review.score),
+            )
+        )
+        previous = review.score
+    return entries[::-1]
+
+
+def aligned_risks(user, risk: Risk) -> list[AlignedRisk]:
+    """Return the agreed links of the risk whose other risk the user may view."""
+    links = (
+        access.visible_agreed_links(user, risk)
+        .select_related(
+            "theme", "proposer_risk__organisation", "partner_risk__organisation"
+        )
+        .fetch_mode(models.FETCH_RAISE)
+    )
+    return [
+        AlignedRisk(
+            link=link,
+            risk=link.partner_risk
+            if link.proposer_risk_id == risk.pk
+            else link.proposer_risk,
+        )
+        for link in links
+    ]
+
+
+def risk_page(user, risk: Risk, today: date) -> RiskPage:
+    """Shape a risk fetched through risk_page_risks for its page."""
+    timeline = review_timeline(risk.reviews.all())
+    return RiskPage(
+        risk=risk,
+        direction=timeline[0].direction if timeline else Direction.NEW,
+        review_overdue=risk.review_is_overdue(today),
+        actions=[
+            ActionRow(action=action, overdue=action.is_overdue(today))
+            for action in risk.actions.all()
+        ],
+        timeline=timeline,
+        aligned=aligned_risks(user, risk),
+    )
