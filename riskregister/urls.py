@@ -17,5 +17,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("risks/", include("risks.urls")),
     path("alignment/", include("alignment.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

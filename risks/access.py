@@ -14,6 +14,7 @@ from .models import (
     Membership,
     Organisation,
     PanelMember,
+    ReportingPeriod,
     Risk,
     RiskUserObjectPermission,
 )
@@ -96,8 +97,12 @@ def editable_risks(user: User) -> QuerySet[Risk]:
         "organisation"
     )
     # Owners and delegates hold guardian's change_risk on the risk itself; the
-    # services keep those rows in step with the owner field.
-    granted = Exists(
+    # grant counts only while they still edit for that risk's organisation, so a
+    # user who changes role or organisation loses it at once.
+    editors = Membership.objects.filter(
+        user=user, role__in=(Role.RISK_OWNER, Role.GOVERNANCE)
+    ).values("organisation")
+    granted = Q(organisation__in=editors) & Exists(
         RiskUserObjectPermission.objects.filter(
             user=user,
             content_object=OuterRef("pk"),
@@ -120,6 +125,17 @@ def can_manage_register(user: User, organisation: Organisation) -> bool:
     return user.is_authenticated and (
         user.is_superuser or is_governance(user, organisation)
     )
+
+
+def viewable_periods(user: User) -> QuerySet:
+    """Return the reporting periods of the user's own organisation."""
+    periods = ReportingPeriod.objects.select_related("organisation")
+    if not user.is_authenticated or not user.is_active:
+        return periods.none()
+    if user.is_superuser:
+        return periods
+    own = Membership.objects.filter(user=user).values("organisation")
+    return periods.filter(organisation__in=own)
 
 
 def managed_organisations(user: User) -> QuerySet[Organisation]:

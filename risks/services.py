@@ -236,6 +236,7 @@ def risk_delegate_add(
 ) -> None:
     """Let another risk owner of the organisation edit this risk."""
     _require_manage(user, risk.organisation)
+    _require_not_closed(risk)
     _check_owner(risk.organisation, delegate)
     _grant_change(risk, delegate, by=user, reason=reason or "Delegate added", at=at)
 

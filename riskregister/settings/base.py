@@ -89,10 +89,13 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication ---------------------------------------------------------
+# Object permissions on risks are answered by RiskAccessBackend alone, from the
+# same selectors the views use (guardian's tables included). Guardian's own
+# backend is left out: it would grant edit rights from a stale row to a user who
+# has since changed role or organisation, disagreeing with the selectors.
 AUTHENTICATION_BACKENDS = [
     "risks.backends.LoginThrottleBackend",  # first: refuses locked-out sign-ins
     "django.contrib.auth.backends.ModelBackend",
-    "guardian.backends.ObjectPermissionBackend",
     "risks.backends.RiskAccessBackend",
 ]
 LOGIN_URL = "login"
@@ -216,3 +219,8 @@ DEFAULT_FROM_EMAIL = os.environ.get(
 # --- Alignment --------------------------------------------------------------
 # Aligned risks whose current scores differ by this much or more are flagged.
 ALIGNMENT_SCORE_GAP_THRESHOLD = int(os.environ.get("ALIGNMENT_SCORE_GAP", "6"))
+
+# --- Import -----------------------------------------------------------------
+# Largest register file a governance officer may upload, and most rows per sheet.
+RISK_IMPORT_MAX_BYTES = int(os.environ.get("RISK_IMPORT_MAX_BYTES", "2097152"))  # 2 MB
+RISK_IMPORT_MAX_ROWS = int(os.environ.get("RISK_IMPORT_MAX_ROWS", "2000"))

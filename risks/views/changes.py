@@ -8,7 +8,6 @@ from django.utils.text import slugify
 
 from .. import access
 from ..changes import KINDS, period_changes
-from ..models import Membership, ReportingPeriod
 from ..spreadsheets import csv_response
 
 CSV_HEADER = [
@@ -27,11 +26,7 @@ CSV_HEADER = [
 @login_required
 def period_changes_view(request: HttpRequest, pk: int) -> HttpResponse:
     """List the period's new, closed and rescored risks, controls and actions."""
-    own = Membership.objects.filter(user=request.user).values("organisation")
-    periods = ReportingPeriod.objects.select_related("organisation")
-    if not request.user.is_superuser:
-        periods = periods.filter(organisation__in=own)
-    period = get_object_or_404(periods, pk=pk)
+    period = get_object_or_404(access.viewable_periods(request.user), pk=pk)
     if not access.can_manage_register(request.user, period.organisation):
         raise PermissionDenied("Only governance officers see the quarter's changes.")
     changes = period_changes(period)

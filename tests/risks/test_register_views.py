@@ -313,13 +313,18 @@ def test_sort_by_score(client, world, register_world):
         {"q": "x" * 5000},
         {"q": "%_\\'\""},
         {"status": ""},
-        {"as_at": "not-a-date"},
     ],
 )
 def test_invalid_parameters_never_fail(client, world, params):
     response = register(client, world.users["mopac-governance"], **params)
     assert response.status_code == 200
     assert references(response) in (["MOPAC-R01"], [])
+
+
+def test_invalid_as_at_date_is_a_clear_400(client, world):
+    response = register(client, world.users["mopac-governance"], as_at="not-a-date")
+    assert response.status_code == 400
+    assert "Enter the date as year-month-day" in response.text
 
 
 def test_invalid_values_are_ignored_with_a_message(client, world):

@@ -1,0 +1,133 @@
+"""Background jobs of the reports app: rendering a publication's PDFs.
+
+Tasks take ids, never objects, so that they run the same on the immediate
+backend (dev, tests) and on django-tasks-db workers (production).
+"""
+
+import hashlib
+import logging
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.tasks import task
+
+from risks.recording import record
+
+from .models import PanelPaper, Publication, PublicationStatus
+
+logger = logging.getLogger(__name__)
+
+EDITIONS = ("full", "public")
+
+
+class PaperChangedError(Exception):
+    """The paper was edited after publishing was requested; the render is void."""
+
+    def __init__(self, now: int, revision: int):
+        super().__init__(
+            f"The paper was changed (now revision {now}) before revision {revision} "
+            "could be rendered. Clear and publish it again."
+        )
+
+
+def _current(publication_id: int, revision: int) -> Publication | None:
+    """Lock the publication if it is still this attempt's, else return None."""
+    publication = (
+        Publication.objects.select_for_update()
+        .select_related("published_by")
+        .get(pk=publication_id)
+    )
+    if (
+        publication.status != PublicationStatus.RENDERING
+        or publication.revision != revision
+    ):
+        return None  # published, failed or superseded by a later attempt
+    return publication
+
+
+def _check_unchanged(paper_id: int, revision: int) -> None:
+    paper = PanelPaper.objects.select_for_update().get(pk=paper_id)
+    if paper.revision != revision:
+        raise PaperChangedError(paper.revision, revision)
+
+
+def _store(publication_id: int, revision: int, pdfs: dict[str, bytes]) -> bool:
+    """Save both PDFs and their SHA-256, and mark the version published."""
+    with transaction.atomic():
+        publication = _current(publication_id, revision)
+        if publication is None:
+            return False
+        # Holding the paper's row lock until commit means no edit slips in
+        # between this check and the version becoming published.
+        _check_unchanged(publication.paper_id, revision)
+        for edition, data in pdfs.items():
+            suffix = "" if edition == "full" else f"-{edition}"
+            name = f"paper-{publication.paper_id}-v{publication.version}{suffix}.pdf"
+            getattr(publication, f"{edition}_pdf").save(
+                name, ContentFile(data), save=False
+            )
+            setattr(publication, f"{edition}_sha256", hashlib.sha256(data).hexdigest())
+        publication.status = PublicationStatus.PUBLISHED
+        record(
+            publication,
+            user=publication.published_by,
+            reason=f"Version {publication.version} published",
+            at=None,
+        )
+        return True
+
+
+def _fail(publication_id: int, revision: int, error: BaseException) -> None:
+    """Record why the render failed; the paper stays a draft to publish again."""
+    with transaction.atomic():
+        publication = _current(publication_id, revision)
+        if publication is None:
+            return
+        publication.status = PublicationStatus.FAILED
+        text = str(error)
+        if not isinstance(error, PaperChangedError):
+            text = f"{type(error).__name__}: {text}"
+        publication.render_error = text[:2000]
+        record(
+            publication,
+            user=publication.published_by,
+            reason=f"Version {publication.version} could not be rendered",
+            at=None,
+        )
+
+
+@task
+def render_publication(publication_id: int, revision: int) -> str:
+    """Render the full and public PDFs of a publication and publish it."""
+    # Imported here: the renderer is heavy and must not be loaded by models/urls.
+    from . import rendering
+
+    publication = Publication.objects.select_related("paper").get(pk=publication_id)
+    if (
+        publication.status != PublicationStatus.RENDERING
+        or publication.revision != revision
+    ):
+        return "superseded"
+    paper = publication.paper
+    try:
+        if paper.revision != revision:
+            raise PaperChangedError(paper.revision, revision)
+        pdfs = {
+            edition: rendering.render_pdf(paper, edition=edition)
+            for edition in EDITIONS
+        }
+        stored = _store(publication_id, revision, pdfs)
+    except PaperChangedError as error:
+        logger.warning("Publication %s not rendered: %s", publication_id, error)
+        _fail(publication_id, revision, error)
+        return PublicationStatus.FAILED.value
+    except Exception as error:
+        logger.exception(
+            "Rendering publication %s (paper %s v%s) failed",
+            publication_id,
+            paper.pk,
+            publication.version,
+        )
+        _fail(publication_id, revision, error)
+        return PublicationStatus.FAILED.value
+    return PublicationStatus.PUBLISHED.value if stored else "superseded"

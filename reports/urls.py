@@ -1,0 +1,25 @@
+from django.urls import path
+
+from .views import editor, render
+
+app_name = "reports"
+
+urlpatterns = [
+    # Editing, clearance and publication (reports/views/editor.py).
+    path("", editor.paper_list, name="list"),
+    path("new/", editor.paper_create, name="create"),
+    path("<int:pk>/edit/", editor.paper_update, name="update"),
+    path("<int:pk>/sections/new/", editor.section_create, name="section_create"),
+    path("sections/<int:pk>/edit/", editor.section_update, name="section_update"),
+    path("sections/<int:pk>/delete/", editor.section_delete, name="section_delete"),
+    path("<int:pk>/clear/", editor.paper_clear, name="clear"),
+    path("<int:pk>/publish/", editor.paper_publish, name="publish"),
+    path(
+        "<int:pk>/versions/<int:version>/pdf/",
+        editor.publication_pdf,
+        name="publication_pdf",
+    ),
+    # Preview and PDF (reports/views/render.py).
+    path("<int:pk>/", render.paper_preview, name="detail"),
+    path("<int:pk>/pdf/", render.paper_pdf, name="pdf"),
+]
