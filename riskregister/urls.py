@@ -9,6 +9,8 @@ from risks.views import home
 urlpatterns = [
     path("", home.dashboard, name="dashboard"),
     path("healthz", home.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico when a page (a PDF, say) names no icon.
+    path("favicon.ico", home.favicon),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
