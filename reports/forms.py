@@ -1,12 +1,10 @@
 """Forms of the paper editor, rendered with GOV.UK Frontend classes."""
 
-import datetime
-
 from django import forms
 from django.db import models
-from django.db.models import Max, QuerySet
-from django.utils.formats import date_format
+from django.db.models import Max
 
+from risks import forms as risk_forms
 from risks.forms import (
     VERSION_MESSAGE,
     GovukFormMixin,
@@ -200,42 +198,6 @@ class StepForm(forms.Form):
 # --- Conflicts ---------------------------------------------------------------
 
 
-def _shown(field: forms.Field, value) -> str:
-    """Write a value as the form shows it, for comparing two versions."""
-    if value in (None, "") or (isinstance(value, list) and not value):
-        return "Not set"
-    if isinstance(value, list):
-        return ", ".join(sorted(str(item) for item in value))
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, datetime.date):
-        return date_format(value, "j F Y")
-    if isinstance(field, forms.ChoiceField):
-        return str(dict(field.choices).get(value, value))
-    return str(value)
-
-
 def conflict_rows(form: forms.Form, current: models.Model | None) -> list[dict]:
     """Pair the user's submitted values with the saved ones, field by field."""
-    rows = []
-    for name, field in form.fields.items():
-        if name in ("revision", "reason") or name not in form.cleaned_data:
-            continue
-        if current is None:
-            saved = None
-        elif isinstance(field, forms.ModelMultipleChoiceField):
-            saved = list(getattr(current, name).all())
-        else:
-            saved = getattr(current, name)
-        value = form.cleaned_data[name]
-        yours = _shown(field, list(value) if isinstance(value, QuerySet) else value)
-        theirs = _shown(field, saved)
-        rows.append(
-            {
-                "label": form[name].label,
-                "yours": yours,
-                "current": theirs,
-                "differs": yours != theirs,
-            }
-        )
-    return rows
+    return risk_forms.conflict_rows(form, current, skip=("revision", "reason"))

@@ -472,6 +472,8 @@ def _display(field: forms.Field, value) -> str:
     """Write a value as the form shows it, for comparing two versions."""
     if value in (None, "") or (isinstance(value, list | QuerySet) and not value):
         return "Not set"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
     if isinstance(value, models.Model):
         return str(value)
     if isinstance(value, list | QuerySet):
@@ -484,14 +486,22 @@ def _display(field: forms.Field, value) -> str:
     return str(value)
 
 
-def conflict_rows(form: forms.Form, current: models.Model) -> list[dict]:
-    """Pair the user's submitted values with the saved ones, field by field."""
+def conflict_rows(
+    form: forms.Form,
+    current: models.Model | None,
+    *,
+    skip: tuple[str, ...] = ("version", "reason"),
+) -> list[dict]:
+    """Pair the user's submitted values with the saved ones, field by field.
+
+    `current` is None when the object has since been deleted.
+    """
     rows = []
     for name, field in form.fields.items():
-        if name in ("version", "reason") or name not in form.cleaned_data:
+        if name in skip or name not in form.cleaned_data:
             continue
-        saved = getattr(current, name)
-        if isinstance(field, forms.ModelMultipleChoiceField):
+        saved = getattr(current, name) if current is not None else None
+        if isinstance(field, forms.ModelMultipleChoiceField) and saved is not None:
             saved = list(saved.all())
         yours, theirs = (
             _display(field, form.cleaned_data[name]),
