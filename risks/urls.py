@@ -1,11 +1,24 @@
 from django.urls import path
 
 from .views import changes, edit, history, periods, register
+from .views import cycle as cycle_views
+from .views.spreadsheet import (
+    export_csv,
+    export_xlsx,
+    import_preview,
+    import_template,
+    import_upload,
+)
 
 app_name = "risks"
 
 urlpatterns = [
     path("", register.risk_list, name="list"),
+    path("export.xlsx", export_xlsx, name="export_xlsx"),
+    path("export.csv", export_csv, name="export_csv"),
+    path("import/", import_upload, name="import"),
+    path("import/template.xlsx", import_template, name="import_template"),
+    path("import/<str:token>/", import_preview, name="import_preview"),
     path("<int:pk>/", register.risk_detail, name="detail"),
     path("<int:pk>/history/", history.risk_history, name="history"),
     path("new/", edit.risk_create, name="create"),
@@ -26,4 +39,11 @@ urlpatterns = [
         name="period_changes",
     ),
     path("periods/<int:pk>/close/", periods.period_close, name="period_close"),
+    path("periods/new/", periods.period_create, name="period_create"),
+    path("periods/<int:pk>/", cycle_views.period_detail, name="period_detail"),
+    path(
+        "periods/<int:pk>/risks/<int:risk_pk>/no-change/",
+        cycle_views.period_no_change,
+        name="period_no_change",
+    ),
 ]

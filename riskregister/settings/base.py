@@ -224,3 +224,6 @@ ALIGNMENT_SCORE_GAP_THRESHOLD = int(os.environ.get("ALIGNMENT_SCORE_GAP", "6"))
 # Largest register file a governance officer may upload, and most rows per sheet.
 RISK_IMPORT_MAX_BYTES = int(os.environ.get("RISK_IMPORT_MAX_BYTES", "2097152"))  # 2 MB
 RISK_IMPORT_MAX_ROWS = int(os.environ.get("RISK_IMPORT_MAX_ROWS", "2000"))
+
+# --- Reminders --------------------------------------------------------------
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
