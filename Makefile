@@ -6,8 +6,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 # Newest Python >= 3.12 on PATH or under pyenv; Django 6.1 needs it.
-PYTHON_CANDIDATES := python3.14 python3.13 python3.12 \
-	$(wildcard $(HOME)/.pyenv/versions/3.1[2-9]*/bin/python3) /usr/bin/python3
+PYENV_PYTHONS := $(shell ls -d $(HOME)/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV)
+PYTHON_CANDIDATES := python3.14 python3.13 python3.12 $(PYENV_PYTHONS) /usr/bin/python3
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/riskregister
 
 .PHONY: run test install install-dev venv npm migrate demo lint format test-sqlite \
