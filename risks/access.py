@@ -112,6 +112,18 @@ def editable_risks(user: User) -> QuerySet[Risk]:
     return risks.filter(Q(organisation__in=governed) | granted)
 
 
+def assigned_risks(user: User) -> QuerySet[Risk]:
+    """Return the risks the user owns or is delegated, while they may still edit them.
+
+    Governance officers may edit every risk of their organisation; only the ones
+    named to them count here.
+    """
+    delegated = RiskUserObjectPermission.objects.filter(
+        user=user, content_object=OuterRef("pk"), permission__codename=CHANGE_RISK
+    )
+    return editable_risks(user).filter(Q(owner=user) | Exists(delegated))
+
+
 def can_view_risk(user: User, risk: Risk) -> bool:
     return viewable_risks(user).filter(pk=risk.pk).exists()
 

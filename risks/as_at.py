@@ -1,6 +1,7 @@
 """The register as it stood at a moment, rebuilt from the history tables."""
 
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -54,14 +55,24 @@ def children_as_at(model, moment: datetime, risk_ids) -> dict[int, list]:
 
 def directions_as_at(moment: datetime, risk_ids) -> dict[int, Direction]:
     """Return each risk's direction of travel from its reviews as at the moment."""
-    reviews = children_as_at(Review, moment, risk_ids)
+    risk_ids = list(risk_ids)
+    # Scores only: plain values, never one model instance per review.
+    reviews: dict[int, list[tuple]] = defaultdict(list)
+    rows = (
+        Review.history.as_of(moment)
+        .filter(risk_id__in=risk_ids)
+        .order_by("id")
+        .values_list("risk_id", "period_id", "id", "likelihood", "impact")
+    )
+    for risk_id, period_id, pk, likelihood, impact in rows:
+        reviews[risk_id].append((period_id, pk, scoring.score(likelihood, impact)))
     period_ends = dict(ReportingPeriod.objects.values_list("pk", "end"))
     result = {}
     for risk_id in risk_ids:
         ordered = sorted(
-            reviews.get(risk_id, []), key=lambda r: (period_ends.get(r.period_id), r.pk)
+            reviews.get(risk_id, []), key=lambda r: (period_ends.get(r[0]), r[1])
         )
-        scores = [r.score for r in ordered[-2:]]
+        scores = [score for _, _, score in ordered[-2:]]
         previous = scores[0] if len(scores) == 2 else None
         result[risk_id] = scoring.direction_of_travel(
             previous, scores[-1] if scores else None
@@ -89,6 +100,81 @@ def parse_as_at(raw: str | None) -> date | None:
         return None
 
 
+class HistoricalRows(Sequence):
+    """The register rows as they stood, sorted in full but built a page at a time.
+
+    Sorting needs only a few columns of every risk, read as plain values in one
+    query; the rows of a page (risk, organisation, direction, owner) are built
+    only when the page is sliced, so a page costs the same however long the
+    register was. Paginator takes it like a list.
+    """
+
+    def __init__(self, risks: QuerySet, moment: datetime, sort: str, organisations):
+        self._risks = risks
+        self._moment = moment
+        self._sort = sort
+        self._organisations = organisations
+        self._order: list[int] | None = None
+
+    def _history_ids(self) -> list[int]:
+        if self._order is None:
+            # The snapshot's own order first, so that ties keep it, as before.
+            keys = self._risks.order_by("-history_date", "-history_id").values_list(
+                "history_id",
+                "organisation_id",
+                "reference",
+                "current_likelihood",
+                "current_impact",
+            )
+            keys = list(keys)
+            if self._sort in ("score", "-score"):
+                keys.sort(
+                    key=lambda k: scoring.score(k[3], k[4]) or 0,
+                    reverse=self._sort == "-score",
+                )
+            else:
+                names = {pk: org.short_name for pk, org in self._organisations.items()}
+                keys.sort(key=lambda k: (names[k[1]], k[2]))
+            self._order = [k[0] for k in keys]
+        return self._order
+
+    def __len__(self) -> int:
+        return len(self._history_ids())
+
+    def __iter__(self) -> Iterator[HistoricalRow]:
+        return iter(self[:])
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            rows = self[index : index + 1] if index != -1 else self[index:]
+            if not rows:
+                raise IndexError("register row index out of range")
+            return rows[0]
+        return self._build(self._history_ids()[index])
+
+    def _build(self, history_ids: list[int]) -> list[HistoricalRow]:
+        snapshot = Risk.history.filter(history_id__in=history_ids).as_instances()
+        snapshot._as_of = self._moment
+        by_history_id = {risk._history.history_id: risk for risk in snapshot}
+        risks = [by_history_id[pk] for pk in history_ids if pk in by_history_id]
+        directions = directions_as_at(self._moment, [r.pk for r in risks])
+        user_model = get_user_model()
+        owners = dict(
+            user_model.objects.filter(pk__in={r.owner_id for r in risks}).values_list(
+                "pk", user_model.USERNAME_FIELD
+            )
+        )
+        return [
+            HistoricalRow(
+                risk=risk,
+                organisation=self._organisations[risk.organisation_id],
+                direction=directions[risk.pk],
+                owner=owners.get(risk.owner_id, ""),
+            )
+            for risk in risks
+        ]
+
+
 def register_as_at(
     user,
     day: date,
@@ -98,8 +184,8 @@ def register_as_at(
     category: str = "",
     q: str = "",
     sort: str = "reference",
-) -> list[HistoricalRow]:
-    """Return the register rows as they stood at the end of the day."""
+) -> HistoricalRows:
+    """Return the register rows as they stood at the end of the day (a sequence)."""
     moment = end_of_day(day)
     risks = viewable_risks_as_at(user, moment)
     organisations = {o.pk: o for o in Organisation.objects.all()}
@@ -121,25 +207,4 @@ def register_as_at(
             | models.Q(event__icontains=q)
             | models.Q(effect__icontains=q)
         )
-    risks = list(risks)
-    directions = directions_as_at(moment, [r.pk for r in risks])
-    user_model = get_user_model()
-    owners = dict(
-        user_model.objects.filter(pk__in={r.owner_id for r in risks}).values_list(
-            "pk", user_model.USERNAME_FIELD
-        )
-    )
-    rows = [
-        HistoricalRow(
-            risk=risk,
-            organisation=organisations[risk.organisation_id],
-            direction=directions[risk.pk],
-            owner=owners.get(risk.owner_id, ""),
-        )
-        for risk in risks
-    ]
-    if sort in ("score", "-score"):
-        rows.sort(key=lambda r: r.risk.current_score or 0, reverse=sort == "-score")
-    else:
-        rows.sort(key=lambda r: (r.organisation.short_name, r.risk.reference))
-    return rows
+    return HistoricalRows(risks, moment, sort, organisations)

@@ -3,6 +3,9 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
+from django.db.models import OuterRef, QuerySet, Subquery
+
 from . import scoring
 from .as_at import end_of_day, start_of_day
 from .choices import RiskStatus
@@ -37,6 +40,20 @@ KINDS = (
 )
 
 
+# What the page needs of a risk's history row: read as values, not as models.
+RISK_ROW_FIELDS = (
+    "id",
+    "reference",
+    "title",
+    "status",
+    "current_likelihood",
+    "current_impact",
+    "history_date",
+    "history_type",
+    "history_change_reason",
+)
+
+
 def _who(row) -> str:
     return row.history_user.get_username() if row.history_user else ""
 
@@ -47,38 +64,64 @@ def _score_text(likelihood, impact) -> str:
     return f"{value} {band.label} ({likelihood}×{impact})" if band else "Not scored"
 
 
-def _risk_changes(period: ReportingPeriod, start: datetime, end: datetime):
-    rows = (
-        Risk.history.filter(organisation_id=period.organisation_id)
-        .filter(history_date__lte=end)
-        .select_related("history_user")
-        .order_by("history_date", "history_id")
+def _states_before(history: QuerySet, in_period: QuerySet, start: datetime) -> dict:
+    """Return each risk changed in the period as its last row before the period.
+
+    One query, whatever the length of the history: a row per risk, picked by a
+    subquery on the risk's own history rows (the index on id).
+    """
+    latest = (
+        Risk.history.filter(id=OuterRef("id"), history_date__lt=start)
+        .order_by("-history_date", "-history_id")
+        .values("history_id")[:1]
     )
-    previous: dict[int, object] = {}
-    for row in rows:
-        before = previous.get(row.id)
-        previous[row.id] = row
-        if row.history_date < start:
-            continue
-        base = {
-            "reference": row.reference,
-            "title": row.title,
-            "when": row.history_date,
-            "who": _who(row),
-            "reason": row.history_change_reason or "",
+    previous_ids = in_period.order_by().annotate(previous=Subquery(latest))
+    rows = history.filter(history_id__in=previous_ids.values("previous")).values_list(
+        "id", "status", "current_likelihood", "current_impact"
+    )
+    return {
+        risk_id: {
+            "status": status,
+            "current_likelihood": likelihood,
+            "current_impact": impact,
         }
-        if row.history_type == "+":
-            score = _score_text(row.current_likelihood, row.current_impact)
+        for risk_id, status, likelihood, impact in rows
+    }
+
+
+def _risk_changes(period: ReportingPeriod, start: datetime, end: datetime):
+    history = Risk.history.filter(organisation_id=period.organisation_id)
+    in_period = history.filter(history_date__gte=start, history_date__lte=end)
+    username = f"history_user__{get_user_model().USERNAME_FIELD}"
+    rows = in_period.order_by("history_date", "history_id").values(
+        *RISK_ROW_FIELDS, username
+    )
+    previous = _states_before(history, in_period, start)
+    for row in rows:
+        before = previous.get(row["id"])
+        previous[row["id"]] = row
+        base = {
+            "reference": row["reference"],
+            "title": row["title"],
+            "when": row["history_date"],
+            "who": row[username] or "",
+            "reason": row["history_change_reason"] or "",
+        }
+        if row["history_type"] == "+":
+            score = _score_text(row["current_likelihood"], row["current_impact"])
             yield Change(kind="New risk", detail="", before="", after=score, **base)
-        elif row.history_type == "-":
+        elif row["history_type"] == "-":
             yield Change(kind="Deleted risk", detail="", before="", after="", **base)
         elif before is not None:
-            if row.status == RiskStatus.CLOSED and before.status != RiskStatus.CLOSED:
+            if (
+                row["status"] == RiskStatus.CLOSED
+                and before["status"] != RiskStatus.CLOSED
+            ):
                 yield Change(
                     kind="Closed risk", detail="", before="Open", after="Closed", **base
                 )
-            old = (before.current_likelihood, before.current_impact)
-            new = (row.current_likelihood, row.current_impact)
+            old = (before["current_likelihood"], before["current_impact"])
+            new = (row["current_likelihood"], row["current_impact"])
             if old != new:
                 yield Change(
                     kind="Score change",
@@ -89,20 +132,28 @@ def _risk_changes(period: ReportingPeriod, start: datetime, end: datetime):
                 )
 
 
-def _child_changes(model, label: str, risk_refs: dict, start, end):
+def _child_changes(model, label: str, organisation_id: int, start, end):
+    history = Risk.history.filter(organisation_id=organisation_id)
+    # The risk's reference and title as last recorded, read alongside each row.
+    newest = Risk.history.filter(id=OuterRef("risk_id")).order_by(
+        "-history_date", "-history_id"
+    )
     rows = (
-        model.history.filter(risk_id__in=list(risk_refs))
+        model.history.filter(risk_id__in=history.values("id"))
         .filter(history_date__gte=start, history_date__lte=end)
         .filter(history_type__in=["+", "-"])
+        .annotate(
+            risk_reference=Subquery(newest.values("reference")[:1]),
+            risk_title=Subquery(newest.values("title")[:1]),
+        )
         .select_related("history_user")
         .order_by("history_date", "history_id")
     )
     for row in rows:
-        reference, title = risk_refs[row.risk_id]
         yield Change(
             kind=f"{label} {'added' if row.history_type == '+' else 'removed'}",
-            reference=reference,
-            title=title,
+            reference=row.risk_reference,
+            title=row.risk_title,
             detail=row.description,
             before="",
             after="",
@@ -115,17 +166,16 @@ def _child_changes(model, label: str, risk_refs: dict, start, end):
 def _overdue_reviews(period: ReportingPeriod, end: datetime):
     """Open risks at the period's end with no review recorded for the period."""
     # Reviews are never deleted (no service does), so "created by then" suffices.
-    reviewed = set(
-        Review.history.filter(
-            period_id=period.pk, history_date__lte=end, history_type="+"
-        ).values_list("risk_id", flat=True)
-    )
+    reviewed = Review.history.filter(
+        period_id=period.pk, history_date__lte=end, history_type="+"
+    ).values("risk_id")
     at_end = (
         Risk.history.as_of(end)
         .filter(organisation_id=period.organisation_id, status=RiskStatus.OPEN)
+        .exclude(id__in=reviewed)
         .order_by("reference")
     )
-    for risk in (r for r in at_end if r.pk not in reviewed):
+    for risk in at_end:
         due = (
             risk.next_review_date.strftime("%-d %B %Y") if risk.next_review_date else ""
         )
@@ -146,16 +196,11 @@ def period_changes(period: ReportingPeriod) -> list[Change]:
     """Return the period's changes: new, closed, rescored risks, controls, actions."""
     start = start_of_day(period.start)
     end = end_of_day(period.end)
-    risk_refs = {
-        row["id"]: (row["reference"], row["title"])
-        for row in Risk.history.filter(organisation_id=period.organisation_id)
-        .order_by("history_date", "history_id")
-        .values("id", "reference", "title")
-    }
+    organisation_id = period.organisation_id
     changes = [
         *_risk_changes(period, start, end),
-        *_child_changes(Control, "Control", risk_refs, start, end),
-        *_child_changes(Action, "Action", risk_refs, start, end),
+        *_child_changes(Control, "Control", organisation_id, start, end),
+        *_child_changes(Action, "Action", organisation_id, start, end),
     ]
     changes.sort(key=lambda c: (KINDS.index(c.kind), c.reference, c.when))
     return changes + list(_overdue_reviews(period, end))

@@ -441,7 +441,12 @@ class ReviewForm(GovukFormMixin, forms.Form):
         queryset=ReportingPeriod.objects.none(),
         label="Reporting period",
         empty_label="Select",
-        error_messages={"required": "Select the reporting period"},
+        error_messages={
+            "required": "Select the reporting period",
+            # Only open periods are offered: a closed one arrives as "invalid".
+            "invalid_choice": "That period is closed or belongs to another "
+            "organisation; its reviews are frozen.",
+        },
     )
     likelihood = rating_field("likelihood", "Current likelihood")
     impact = rating_field("impact", "Current impact")

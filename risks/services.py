@@ -394,6 +394,18 @@ def period_create(
 ) -> ReportingPeriod:
     """Open a reporting period for the organisation."""
     _require_manage(user, organisation)
+    overlapping = (
+        ReportingPeriod.objects.select_for_update()
+        .filter(organisation=organisation, start__lte=end, end__gte=start)
+        .first()
+    )
+    if overlapping is not None:
+        raise ValidationError(
+            {
+                "start": f"These dates overlap {overlapping.label} "
+                f"({overlapping.start:%-d %B %Y} to {overlapping.end:%-d %B %Y})."
+            }
+        )
     period = ReportingPeriod(
         organisation=organisation, label=label, start=start, end=end
     )

@@ -93,6 +93,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # same selectors the views use (guardian's tables included). Guardian's own
 # backend is left out: it would grant edit rights from a stale row to a user who
 # has since changed role or organisation, disagreeing with the selectors.
+# guardian.W001 asks for guardian's backend, left out on purpose (see above).
+SILENCED_SYSTEM_CHECKS = ["guardian.W001"]
 AUTHENTICATION_BACKENDS = [
     "risks.backends.LoginThrottleBackend",  # first: refuses locked-out sign-ins
     "django.contrib.auth.backends.ModelBackend",
@@ -227,3 +229,9 @@ RISK_IMPORT_MAX_ROWS = int(os.environ.get("RISK_IMPORT_MAX_ROWS", "2000"))
 
 # --- Reminders --------------------------------------------------------------
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+# --- Register report --------------------------------------------------------
+# Registers with more open risks than this are rendered to PDF in the background.
+REGISTER_PDF_INLINE_MAX_RISKS = int(
+    os.environ.get("REGISTER_PDF_INLINE_MAX_RISKS", "200")
+)

@@ -2,6 +2,7 @@
 
 from .organisations import Membership, Organisation, PanelMember
 from .periods import ReportingPeriod, Review
+from .reminders import ReminderLog
 from .risks import (
     Action,
     ActionFields,
@@ -19,6 +20,7 @@ __all__ = [
     "Membership",
     "Organisation",
     "PanelMember",
+    "ReminderLog",
     "ReportingPeriod",
     "Review",
     "Risk",

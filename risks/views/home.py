@@ -6,18 +6,25 @@ from django.db.utils import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .. import access, selectors
+from .. import access, cycle, selectors
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Show the user's organisation, role and the risks they own."""
+    """Show the user's role, their to-do for the quarter and the risks they own."""
+    user = request.user
+    governs = user.is_superuser or access.is_governance(user)
     context = {
-        "my_risks": selectors.risks_owned_by(request.user),
-        "is_panel_member": access.is_panel_member(request.user),
+        "my_risks": selectors.risks_owned_by(user),
+        "is_panel_member": access.is_panel_member(user),
+        "todo": cycle.todo_for(user, timezone.localdate()),
+        "progress": (
+            cycle.period_progress(access.managed_organisations(user)) if governs else []
+        ),
     }
     return render(request, "risks/dashboard.html", context)
 

@@ -698,7 +698,7 @@ def test_owner_records_a_review(as_user, world):
         ({"likelihood": "6"}, "Enter a likelihood from 1 to 5"),
         ({"impact": ""}, "Enter an impact from 1 to 5"),
         ({"commentary": ""}, "Enter the commentary for this review"),
-        ({"period": "other"}, "Select a valid choice"),
+        ({"period": "other"}, "its reviews are frozen"),
     ],
 )
 def test_review_errors(as_user, world, changes, message):

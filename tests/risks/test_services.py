@@ -523,3 +523,15 @@ def test_two_concurrent_saves_from_one_version_exactly_one_wins(world):
         thread.join()
     assert sorted(outcomes) == ["conflict", "saved"]
     assert risk.history.filter(history_type="~").count() == 1
+
+
+def test_overlapping_period_is_refused(world):
+    ReportingPeriodFactory(organisation=world.mopac)  # 1 Jul – 30 Sep 2019
+    with pytest.raises(ValidationError, match="overlap 2019/20 Q2"):
+        services.period_create(
+            organisation=world.mopac,
+            label="2019/20 Q3",
+            start=datetime.date(2019, 9, 30),
+            end=datetime.date(2019, 12, 31),
+            user=world.users["mopac-governance"],
+        )
