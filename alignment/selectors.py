@@ -3,12 +3,19 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from risks import access
 from risks.choices import Direction, RiskStatus, Role
-from risks.models import Action, Control, Membership, Organisation, Risk, Theme
+from risks.models import (
+    Action,
+    Control,
+    Membership,
+    Organisation,
+    PanelMember,
+    Risk,
+    Theme,
+)
 from risks.scoring import CLOSED_ACTION_STATUSES
 from risks.selectors import travel, with_review_scores
 
@@ -28,8 +35,6 @@ def viewable_links(user) -> QuerySet[AlignmentLink]:
     if user.is_superuser:
         return links
     agreed = Q(status=LinkStatus.AGREED)
-    if access.is_panel_member(user):
-        return links.filter(agreed)
 
     def touches(organisations: QuerySet) -> Q:
         return Q(proposer_risk__organisation__in=organisations) | Q(
@@ -38,7 +43,11 @@ def viewable_links(user) -> QuerySet[AlignmentLink]:
 
     own = Membership.objects.filter(user=user).values("organisation")
     governed = own.filter(role=Role.GOVERNANCE)
-    return links.filter(touches(governed) | (agreed & touches(own)))
+    # Decided in the one query, so asking costs nothing until the links are read.
+    is_panel = Exists(PanelMember.objects.filter(user=user))
+    return links.filter(
+        touches(governed) | (agreed & touches(own)) | (agreed & Q(is_panel))
+    )
 
 
 def count_of(rows: QuerySet, parent_field: str):

@@ -18,7 +18,7 @@ from weasyprint.urls import URLFetcherResponse
 STATIC_BASE_URL = "https://static.paper.invalid/"
 
 # Static files the paper may load (paths as given to {% static %}).
-ALLOWED_STATIC = frozenset({"css/paper.css"})
+ALLOWED_STATIC = frozenset({"css/paper.css", "css/register.css"})
 ALLOWED_FONT_SUFFIXES = (".woff2", ".woff", ".ttf", ".otf")
 FONT_DIR = "fonts/"
 

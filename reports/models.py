@@ -210,3 +210,61 @@ class Publication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.paper} v{self.version}"
+
+
+class RegisterReportStatus(models.TextChoices):
+    RENDERING = "rendering", "Rendering"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Rendering failed"
+
+
+class RegisterReport(models.Model):
+    """A stored PDF of an organisation's register as at a period end.
+
+    Registers too large to render during a request are rendered by a task into
+    one of these. While nothing in the register changes up to the period end
+    (`data_version`), the stored PDF is served again instead of a new render.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+"
+    )
+    period = models.ForeignKey(
+        "risks.ReportingPeriod", on_delete=models.PROTECT, related_name="+"
+    )
+    period_label = models.CharField("reporting period", max_length=20)
+    data_version = models.DateTimeField(
+        help_text="The register's latest recorded change up to the period end."
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10,
+        choices=RegisterReportStatus,
+        default=RegisterReportStatus.RENDERING,
+    )
+    pdf = models.FileField(upload_to="register-reports/", blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    risk_count = models.PositiveIntegerField(
+        default=0, help_text="Open risks in the report."
+    )
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "period", "period_label", "data_version"],
+                name="register_report_one_per_register_version",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} register {self.period_label} ({self.status})"

@@ -48,3 +48,47 @@ def latest_publication(paper: PanelPaper) -> Publication | None:
         .order_by("-version")
         .first()
     )
+
+
+def can_view_register_report(user, organisation) -> bool:
+    """Members of the organisation (any role) and superusers read its register report.
+
+    It prints the whole register, so the other organisation's users and panel
+    members, who may see only aligned risks, may not.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    membership = access.membership_of(user)
+    return membership is not None and membership.organisation_id == organisation.pk
+
+
+def published_faces(papers: list[PanelPaper]) -> dict[int, PanelPaper]:
+    """Return each paper as it read at its latest published revision, in one query.
+
+    Readers and the panel see a published paper's title, meeting and period as
+    published, never the draft that governance may be editing since.
+    """
+    wanted = {}
+    for paper in papers:
+        published = [
+            p
+            for p in paper.publications.all()
+            if p.status == PublicationStatus.PUBLISHED
+        ]
+        if published:
+            wanted[paper.pk] = max(published, key=lambda p: p.version).revision
+    rows = PanelPaper.history.filter(
+        id__in=list(wanted), revision__in=set(wanted.values())
+    ).order_by("history_date", "history_id")
+    faces = {}
+    for row in rows:  # the last row of the published revision wins
+        if wanted.get(row.id) == row.revision:
+            faces[row.id] = row.instance
+    return faces
+
+
+def published_face(paper: PanelPaper) -> PanelPaper:
+    """Return the paper as it read at its latest published revision (or as it is)."""
+    return published_faces([paper]).get(paper.pk, paper)

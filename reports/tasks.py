@@ -131,3 +131,12 @@ def render_publication(publication_id: int, revision: int) -> str:
         _fail(publication_id, revision, error)
         return PublicationStatus.FAILED.value
     return PublicationStatus.PUBLISHED.value if stored else "superseded"
+
+
+@task
+def render_register_report(report_id: int) -> str:
+    """Render a large organisation register report PDF and store it."""
+    # Imported here: the renderer is heavy and must not be loaded by models/urls.
+    from .register_services import register_report_render
+
+    return register_report_render(report_id)

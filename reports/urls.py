@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import editor, render
+from .views import editor, register, render
 
 app_name = "reports"
 
@@ -22,4 +22,16 @@ urlpatterns = [
     # Preview and PDF (reports/views/render.py).
     path("<int:pk>/", render.paper_preview, name="detail"),
     path("<int:pk>/pdf/", render.paper_pdf, name="pdf"),
+]
+
+# Organisation register report as at a period end (reports/views/register.py).
+urlpatterns += [
+    path(
+        "register/<slug:slug>/",
+        register.register_report_preview,
+        name="register_report",
+    ),
+    path(
+        "register/<slug:slug>/pdf/", register.register_report_pdf, name="register_pdf"
+    ),
 ]

@@ -52,9 +52,9 @@ class Entry:
     order: int = 0
 
 
-# A source yields history rows touching one risk; other apps may add their own
-# (alignment adds link history) without `risks` importing them.
-TimelineSource = Callable[[int], Iterable[tuple[models.QuerySet, Callable]]]
+# A source yields history rows touching one risk that the viewer may see; other
+# apps add their own (alignment adds link history) without `risks` importing them.
+TimelineSource = Callable[[int, object], Iterable[tuple[models.QuerySet, Callable]]]
 _extra_sources: list[TimelineSource] = []
 
 
@@ -146,8 +146,12 @@ def _grant_subject(users: dict[int, str]) -> Callable:
     return lambda row: f"Edit permission for {users.get(row.user_id, 'a user')}"
 
 
-def risk_timeline(risk: Risk) -> list[Entry]:
-    """Return every recorded change to the risk and its parts, newest first."""
+def risk_timeline(risk: Risk, viewer) -> list[Entry]:
+    """Return every recorded change to the risk and its parts, newest first.
+
+    Related records of other apps (alignment links) appear only where the viewer
+    may see them.
+    """
     user_model = get_user_model()
     users = dict(user_model.objects.values_list("pk", user_model.USERNAME_FIELD))
     periods = dict(
@@ -183,7 +187,7 @@ def risk_timeline(risk: Risk) -> list[Entry]:
         ),
     ]
     for source in _extra_sources:
-        for queryset, subject in source(risk.pk):
+        for queryset, subject in source(risk.pk, viewer):
             sources.append((queryset.model.instance_type, _ordered(queryset), subject))
     entries = []
     for model, rows, subject in sources:

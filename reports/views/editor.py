@@ -114,6 +114,8 @@ def paper_list(request: HttpRequest) -> HttpResponse:
     can_draft = selectors.can_draft(user)
     papers = _with_state(selectors.viewable_papers(user))
     required = list(services.required_organisations()) if can_draft else []
+    papers = list(papers)
+    faces = {} if can_draft else selectors.published_faces(papers)
     rows = []
     for paper in papers:
         state = services.paper_state(paper, required=required)
@@ -122,7 +124,8 @@ def paper_list(request: HttpRequest) -> HttpResponse:
             for p in paper.publications.all()
             if p.status == PublicationStatus.PUBLISHED
         ]
-        rows.append({"paper": paper, "state": state, "versions": versions})
+        shown = faces.get(paper.pk, paper)
+        rows.append({"paper": shown, "state": state, "versions": versions})
     context = {"rows": rows, "can_draft": can_draft}
     return render(request, "reports/paper_list.html", context)
 

@@ -36,7 +36,7 @@ def paper_preview(request: HttpRequest, pk: int) -> HttpResponse:
     if not drafting and publication is None:
         raise Http404("This paper has not been published.")
     context = {
-        "paper": paper,
+        "paper": paper if drafting else selectors.published_face(paper),
         "edition": edition,
         "drafting": drafting,
         "publication": publication,
@@ -51,8 +51,10 @@ def paper_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """Return the PDF: a live draft render to governance, else the published one."""
     paper = _paper(request, pk)
     edition = _edition(request)
-    filename = rendering.pdf_filename(paper, edition=edition)
-    if selectors.can_draft(request.user):
+    drafting = selectors.can_draft(request.user)
+    shown = paper if drafting else selectors.published_face(paper)
+    filename = rendering.pdf_filename(shown, edition=edition)
+    if drafting:
         data = rendering.render_pdf(paper, edition=edition)
         filename = filename.replace(".pdf", f"-draft-r{paper.revision}.pdf")
         cache_control = "private, no-store"

@@ -11,6 +11,7 @@ if not os.environ.get("DJANGO_SECRET_KEY"):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
 SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
 DEBUG = False
+DEMO_DATA_ALLOWED = False
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -22,5 +22,5 @@ def risk_history(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if not can_view_history(request.user):
         raise PermissionDenied("Panel members do not see the audit history.")
-    context = {"risk": risk, "entries": risk_timeline(risk)}
+    context = {"risk": risk, "entries": risk_timeline(risk, request.user)}
     return render(request, "risks/risk_history.html", context)

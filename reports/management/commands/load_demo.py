@@ -19,9 +19,9 @@ from risks.demo import DEFAULT_PASSWORD, load_demo
 
 
 def is_production_settings() -> bool:
-    """Say whether the production settings module is in use."""
+    """Say whether production settings are in use (or demo data is turned off)."""
     module = settings.SETTINGS_MODULE or ""
-    return module.rsplit(".", 1)[-1] == "prod"
+    return module.rsplit(".", 1)[-1] == "prod" or not settings.DEMO_DATA_ALLOWED
 
 
 class Command(BaseCommand):

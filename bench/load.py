@@ -1,0 +1,543 @@
+"""Load test: gunicorn with the production settings, N users at once, no lost update.
+
+    .venv/bin/python bench/load.py                  # 8 users, 30 s, PostgreSQL
+    .venv/bin/python bench/load.py --database sqlite --users 4 --duration 10
+
+A throwaway database (PostgreSQL `rr_load`, or an SQLite file) is migrated and
+loaded with the demo (`load_demo`, development settings: it refuses production
+ones), the static files are collected into a temporary directory, and gunicorn
+serves the app on a free port of 127.0.0.1 with the production settings
+(`riskregister.settings.prod`, imported unchanged by a one-line module that only
+points STATIC_ROOT at that directory). Each simulated user signs in through the
+sign-in form, then loops until the time is up: the register, risk pages,
+histories, and, for users who may edit, edit forms saved with the version they
+were loaded with. A 409 conflict page is a correct outcome and is counted
+apart. Afterwards every successful save must be in the risk's history, and
+nothing else may be: zero lost updates. Everything is removed at the end.
+
+Prints throughput, p50/p95 latency per kind of page, errors, conflicts and lost
+updates; exits 1 on any error or lost update. Only 127.0.0.1 is ever contacted.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = ROOT / ".venv" / "bin" / "python"
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+HOST = "127.0.0.1"
+PG_URL = f"postgres://postgres@{HOST}:5432/rr_load"
+DEMO_USERS = (
+    "mopac-governance",
+    "met-governance",
+    "mopac-owner",
+    "met-owner",
+    "admin",
+    "mopac-reader",
+    "met-reader",
+    "panel-member",
+)
+LOAD_MARK = re.compile(r" \[load [\w-]+ #\d+\]$")
+KINDS = ("sign-in", "register", "risk page", "history", "edit form", "save")
+
+
+# --- Setting up and tearing down ---------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def run(command: list, env: dict) -> None:
+    result = subprocess.run(  # noqa: S603 - our own interpreter and commands
+        command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode:
+        raise SystemExit(f"{' '.join(map(str, command))} failed:\n{result.stderr}")
+
+
+class Database:
+    """A throwaway database: PostgreSQL rr_load on 127.0.0.1, or an SQLite file."""
+
+    def __init__(self, kind: str, workdir: Path):
+        self.kind = kind
+        if kind == "postgresql":
+            self.url = PG_URL
+            parts = urlsplit(self.url)
+            self.name = parts.path.lstrip("/")
+            self.params = {"host": parts.hostname, "port": parts.port or 5432}
+            self.params["user"] = parts.username or "postgres"
+        else:
+            self.path = workdir / "load.sqlite3"
+            self.url = f"sqlite:///{self.path}"
+
+    def _admin(self):
+        import psycopg2
+
+        connection = psycopg2.connect(dbname="postgres", **self.params)
+        connection.autocommit = True
+        return connection
+
+    def _run_admin(self, *statements: str) -> None:
+        connection = self._admin()  # autocommit: no transaction around these
+        try:
+            with connection.cursor() as cursor:
+                for statement in statements:
+                    cursor.execute(statement)
+        finally:
+            connection.close()
+
+    def create(self) -> None:
+        if self.kind == "postgresql":
+            self._run_admin(
+                f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)',
+                f'CREATE DATABASE "{self.name}"',
+            )
+
+    def drop(self) -> None:
+        if self.kind == "postgresql":
+            self._run_admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+    def query(self, sql: str) -> list[tuple]:
+        if self.kind == "postgresql":
+            import psycopg2
+
+            connection = psycopg2.connect(dbname=self.name, **self.params)
+        else:
+            import sqlite3
+
+            connection = sqlite3.connect(self.path)
+        try:
+            cursor = connection.cursor()
+            cursor.execute(sql)
+            return cursor.fetchall()
+        finally:
+            connection.close()
+
+
+def prepare(database: Database, workdir: Path, password: str) -> dict:
+    """Migrate, load the demo, collect static files; return gunicorn's environment."""
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("DJANGO_") and key != "DATABASE_URL"
+    }
+    # The production settings, unchanged but for where collected static files go.
+    (workdir / "load_settings.py").write_text(
+        "from riskregister.settings.prod import *  # noqa: F403\n"
+        f"STATIC_ROOT = {str(workdir / 'static')!r}\n"
+    )
+    prod = {
+        **base,
+        "PYTHONPATH": f"{workdir}{os.pathsep}{ROOT}",
+        "DJANGO_SETTINGS_MODULE": "load_settings",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_ALLOWED_HOSTS": HOST,
+        "DATABASE_URL": database.url,
+    }
+    dev = {
+        **base,
+        "DJANGO_SETTINGS_MODULE": "riskregister.settings.dev",
+        "DATABASE_URL": database.url,
+        "DEMO_PASSWORD": password,
+    }
+    print(f"Preparing a {database.kind} database ({database.url}) ...", flush=True)
+    database.create()
+    run([PYTHON, "manage.py", "migrate", "--noinput"], prod)
+    run([PYTHON, "manage.py", "load_demo"], dev)
+    run([PYTHON, "manage.py", "collectstatic", "--noinput"], prod)
+    return prod
+
+
+def start_server(env: dict, port: int, workers: int, log: Path) -> subprocess.Popen:
+    command = [
+        GUNICORN,
+        "riskregister.wsgi",
+        "-w",
+        str(workers),
+        "-b",
+        f"{HOST}:{port}",
+    ]
+    with log.open("w") as output:
+        server = subprocess.Popen(  # noqa: S603 - our own gunicorn
+            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited:\n{log.read_text()[-3000:]}")
+        try:
+            connection = http.client.HTTPConnection(HOST, port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.25)
+    server.terminate()
+    raise SystemExit("gunicorn did not answer /healthz within 60 s")
+
+
+# --- One simulated user -------------------------------------------------------
+
+
+class _Form(HTMLParser):
+    """What a browser would submit from the page's main form, unchanged."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.fields: list[tuple[str, str]] = []
+        self._select: str | None = None
+        self._options: list[tuple[str, bool]] = []
+        self._textarea: str | None = None
+        self._text = ""
+
+    def handle_starttag(self, tag, attrs) -> None:
+        a = {k: v or "" for k, v in attrs}
+        name = a.get("name")
+        if tag == "input" and name:
+            kind = a.get("type", "text")
+            if kind in ("radio", "checkbox"):
+                if "checked" in a:
+                    self.fields.append((name, a.get("value", "on")))
+            elif kind not in ("submit", "button", "file"):
+                self.fields.append((name, a.get("value", "")))
+        elif tag == "select" and name:
+            self._select, self._options = name, []
+        elif tag == "option" and self._select:
+            self._options.append((a.get("value", ""), "selected" in a))
+        elif tag == "textarea" and name:
+            self._textarea, self._text = name, ""
+
+    def handle_endtag(self, tag) -> None:
+        if tag == "select" and self._select:
+            chosen = [v for v, selected in self._options if selected]
+            value = (
+                chosen[0] if chosen else (self._options[0][0] if self._options else "")
+            )
+            self.fields.append((self._select, value))
+            self._select = None
+        elif tag == "textarea" and self._textarea:
+            self.fields.append((self._textarea, self._text.removeprefix("\n")))
+            self._textarea = None
+
+    def handle_data(self, data) -> None:
+        if self._textarea:
+            self._text += data
+
+
+def form_fields(html: str) -> list[tuple[str, str]]:
+    parser = _Form()
+    parser.feed(html)
+    return parser.fields
+
+
+@dataclass
+class Stats:
+    latencies: dict = field(default_factory=lambda: defaultdict(list))
+    errors: list = field(default_factory=list)
+    saves: list = field(default_factory=list)  # (risk id, title) of each success
+    conflicts: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, kind: str, seconds: float) -> None:
+        with self.lock:
+            self.latencies[kind].append(seconds)
+
+    def error(self, text: str) -> None:
+        with self.lock:
+            self.errors.append(text)
+
+
+class User:
+    """One person in a browser: cookies, CSRF token, their own pace."""
+
+    def __init__(self, port: int, username: str, label: str, stats: Stats):
+        self.port, self.username, self.label, self.stats = port, username, label, stats
+        self.cookies: dict[str, str] = {}
+        self.saved = 0
+
+    def request(self, kind: str, method: str, path: str, data=None):
+        headers = {"Host": f"{HOST}:{self.port}"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if data is not None:
+            body = urlencode(data)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        started = time.perf_counter()
+        connection = http.client.HTTPConnection(HOST, self.port, timeout=60)
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            content = response.read().decode("utf-8", "replace")
+        finally:
+            connection.close()
+        self.stats.record(kind, time.perf_counter() - started)
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
+        return response.status, response.getheader("Location", ""), content
+
+    def expect(self, kind: str, got: int, wanted: tuple, path: str) -> bool:
+        if got in wanted:
+            return True
+        self.stats.error(f"{self.label} {kind} {path}: HTTP {got}")
+        return False
+
+    def sign_in(self, password: str) -> bool:
+        status, _, page = self.request("sign-in", "GET", "/accounts/login/")
+        token = dict(form_fields(page)).get("csrfmiddlewaretoken", "")
+        status, location, _ = self.request(
+            "sign-in",
+            "POST",
+            "/accounts/login/",
+            {
+                "csrfmiddlewaretoken": token,
+                "username": self.username,
+                "password": password,
+            },
+        )
+        return self.expect("sign-in", status, (302,), "/accounts/login/") and (
+            "/accounts/login/" not in location
+        )
+
+    def discover(self) -> tuple[list[int], list[int]]:
+        """Return the risks the user sees, and those whose pages offer an edit."""
+        status, _, page = self.request("register", "GET", "/risks/")
+        self.expect("register", status, (200,), "/risks/")
+        visible = sorted({int(pk) for pk in re.findall(r'href="/risks/(\d+)/"', page)})
+        editable = []
+        for pk in visible:
+            status, _, page = self.request("risk page", "GET", f"/risks/{pk}/")
+            if f'href="/risks/{pk}/edit/"' in page:
+                editable.append(pk)
+        return visible, editable
+
+    def edit(self, pk: int) -> None:
+        path = f"/risks/{pk}/edit/"
+        status, _, page = self.request("edit form", "GET", path)
+        if not self.expect("edit form", status, (200,), path):
+            return
+        fields = form_fields(page)
+        title = next(value for name, value in fields if name == "title")
+        self.saved += 1
+        new_title = f"{LOAD_MARK.sub('', title)} [load {self.label} #{self.saved}]"
+        data = [(n, new_title if n == "title" else v) for n, v in fields]
+        data = [(n, "Load test" if n == "reason" else v) for n, v in data]
+        status, location, page = self.request("save", "POST", path, data)
+        if status == 302 and location.rstrip("/").endswith(f"/risks/{pk}"):
+            with self.stats.lock:
+                self.stats.saves.append((pk, new_title))
+        elif status == 409:
+            with self.stats.lock:
+                self.stats.conflicts += 1
+        else:
+            problem = re.search(r'govuk-error-summary__list">(.*?)</ul>', page, re.S)
+            detail = re.sub(r"<[^>]+>", " ", problem[1]).split() if problem else ""
+            self.stats.error(
+                f"{self.label} save {path}: HTTP {status} {' '.join(detail)[:200]}"
+            )
+
+    def work(self, password: str, deadline: float, rng: random.Random) -> None:
+        if not self.sign_in(password):
+            return
+        visible, editable = self.discover()
+        if not visible:
+            self.stats.error(f"{self.label} sees no risk")
+            return
+        while time.monotonic() < deadline:
+            roll = rng.random()
+            pk = rng.choice(visible)
+            if editable and roll < 0.3:
+                self.edit(rng.choice(editable))
+            elif roll < 0.55:
+                status, _, _ = self.request("register", "GET", "/risks/")
+                self.expect("register", status, (200,), "/risks/")
+            elif roll < 0.9:
+                status, _, _ = self.request("risk page", "GET", f"/risks/{pk}/")
+                self.expect("risk page", status, (200,), f"/risks/{pk}/")
+            else:
+                path = f"/risks/{pk}/history/"
+                status, _, _ = self.request("history", "GET", path)
+                # Panel members may not read the audit history: 403 is right.
+                self.expect("history", status, (200, 403), path)
+            time.sleep(rng.uniform(0, 0.05))  # a person between clicks
+
+
+# --- The run ------------------------------------------------------------------
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def check_history(database: Database, saves: list) -> dict:
+    """Every successful save is in history, once; nothing else was written; each
+    edited risk now holds its latest recorded change."""
+    rows = database.query(
+        "SELECT id, title FROM risks_historicalrisk ORDER BY history_date, history_id"
+    )
+    written = [(int(pk), title) for pk, title in rows if LOAD_MARK.search(title)]
+    latest = {int(pk): title for pk, title in rows}
+    current = {
+        int(pk): t for pk, t in database.query("SELECT id, title FROM risks_risk")
+    }
+    edited = {pk for pk, _ in saves}
+    return {
+        "saves": len(saves),
+        "in_history": len(set(written) & set(saves)),
+        "lost": sorted(set(saves) - set(written)),
+        "unexpected": sorted(set(written) - set(saves)),
+        "duplicates": len(written) - len(set(written)),
+        "stale": sorted(pk for pk in edited if current.get(pk) != latest.get(pk)),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=8)
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--database", choices=("postgresql", "sqlite"), default="postgresql"
+    )
+    parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--json", action="store_true", help="print figures as JSON")
+    options = parser.parse_args()
+    password = secrets.token_urlsafe(16)
+    workdir = Path(tempfile.mkdtemp(prefix="rr-load-"))
+    database = Database(options.database, workdir)
+    server = None
+    try:
+        env = prepare(database, workdir, password)
+        port = free_port()
+        server = start_server(env, port, options.workers, workdir / "gunicorn.log")
+        stats = Stats()
+        users = [
+            User(port, DEMO_USERS[i % len(DEMO_USERS)], f"u{i}", stats)
+            for i in range(options.users)
+        ]
+        print(
+            f"{options.users} users for {options.duration:.0f} s against gunicorn "
+            f"-w {options.workers} on {HOST}:{port} (production settings) ...",
+            flush=True,
+        )
+        started = time.monotonic()
+        deadline = started + options.duration
+        threads = [
+            threading.Thread(
+                target=user.work,
+                args=(password, deadline, random.Random(options.seed + i)),
+            )
+            for i, user in enumerate(users)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+        history = check_history(database, stats.saves)
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        database.drop()
+        log = workdir / "gunicorn.log"
+        server_errors = log.read_text() if log.exists() else ""
+        shutil.rmtree(workdir, ignore_errors=True)
+    return report(options, stats, history, elapsed, server_errors)
+
+
+def report(options, stats: Stats, history: dict, elapsed: float, log: str) -> int:
+    total = sum(len(v) for v in stats.latencies.values())
+    figures = {
+        "users": options.users,
+        "seconds": round(elapsed, 1),
+        "database": options.database,
+        "workers": options.workers,
+        "requests": total,
+        "throughput": round(total / elapsed, 1),
+        "pages": {
+            kind: {
+                "count": len(values),
+                "p50_ms": round(statistics.median(values) * 1000, 1),
+                "p95_ms": round(percentile(values, 0.95) * 1000, 1),
+            }
+            for kind in KINDS
+            if (values := stats.latencies.get(kind))
+        },
+        "saves": len(stats.saves),
+        "conflicts": stats.conflicts,
+        "errors": len(stats.errors),
+        "lost_updates": len(history["lost"]),
+        "history": {k: v if isinstance(v, int) else len(v) for k, v in history.items()},
+    }
+    failed = bool(
+        stats.errors
+        or history["lost"]
+        or history["unexpected"]
+        or history["duplicates"]
+        or history["stale"]
+    )
+    if options.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        print(
+            f"\n{total:,} requests in {elapsed:.1f} s: "
+            f"{figures['throughput']} requests/s ({options.users} users, "
+            f"{options.database}, gunicorn -w {options.workers})"
+        )
+        print(f"{'page':<12}{'count':>8}{'p50 ms':>10}{'p95 ms':>10}")
+        for kind, row in figures["pages"].items():
+            print(f"{kind:<12}{row['count']:>8}{row['p50_ms']:>10}{row['p95_ms']:>10}")
+        print(
+            f"saves {len(stats.saves)}, conflicts (409, correct) {stats.conflicts}, "
+            f"errors {len(stats.errors)}"
+        )
+        print(
+            f"history: {history['in_history']} of {history['saves']} saves found, "
+            f"lost updates {len(history['lost'])}, unexpected writes "
+            f"{len(history['unexpected'])}, duplicates {history['duplicates']}, "
+            f"risks not at their latest change {len(history['stale'])}"
+        )
+    for line in stats.errors[:20]:
+        print(f"error: {line}", file=sys.stderr)
+    if stats.errors:
+        problems = [
+            line
+            for line in log.splitlines()
+            if "Error" in line or "unavailable" in line or "Traceback" in line
+        ]
+        print("\n".join(problems[:20]), file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

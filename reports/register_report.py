@@ -1,0 +1,596 @@
+"""One organisation's corporate risk register as at a period end: data and PDF.
+
+Built on the paper renderer: the same restricted URL fetcher, the paper's
+stylesheet (with css/register.css on top), PDF/UA-1 tagging and document dates
+taken from the data, so that the same register always gives the same bytes.
+
+Everything is read from the history tables as at the end of the period, in a
+constant number of queries whatever the size of the register, and grouped in
+Python. Rendering the report again later gives the same report however much the
+register has changed since.
+
+What is in it: the open risks as at the period end, one entry each; risks closed
+during the period are listed at the end; draft risks and risks closed before the
+period started are left out.
+"""
+
+import gc
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from django.db.models import Q, Subquery
+from django.template.loader import render_to_string
+from django.utils.text import slugify
+
+from risks import as_at, scoring
+from risks.choices import (
+    LIKELIHOOD_CHOICES,
+    ActionStatus,
+    Appetite,
+    AssuranceLine,
+    Category,
+    ControlType,
+    Direction,
+    Effectiveness,
+    Marking,
+    RiskStatus,
+)
+from risks.models import Action, Control, Organisation, ReportingPeriod, Review, Risk
+from risks.selectors import RATINGS, HeatCell, HeatMap, HeatRow
+
+TEMPLATE = "reports/register.html"
+# The paper's stylesheet first, then the register's additions (both allow-listed
+# in reports/fetcher.py).
+STYLESHEETS = ("css/paper.css", "css/register.css")
+TITLE = "Corporate risk register"
+SCOPE_NOTE = (
+    "Open risks as at the end of the period. Risks closed during the period are "
+    "listed at the end; draft risks and risks closed before the period are not "
+    "included."
+)
+
+
+class PeriodNotFoundError(LookupError):
+    """The organisation has no reporting period with that label (or none at all)."""
+
+    def __init__(
+        self,
+        organisation: Organisation,
+        label: str | None,
+        periods: list[ReportingPeriod],
+    ):
+        self.organisation = organisation
+        self.label = label
+        self.periods = periods  # the ones it does have, latest first
+        if label:
+            shown = label if len(label) <= 40 else f"{label[:40]}…"
+            message = (
+                f"{organisation.short_name} has no reporting period called “{shown}”."
+            )
+        else:
+            message = f"{organisation.short_name} has no reporting periods yet."
+        super().__init__(message)
+
+
+# --- Reporting periods ------------------------------------------------------
+
+
+def organisation_periods(organisation: Organisation) -> list[ReportingPeriod]:
+    """Return the organisation's reporting periods, latest first."""
+    return list(
+        ReportingPeriod.objects.filter(organisation=organisation).order_by(
+            "-end", "-pk"
+        )
+    )
+
+
+def choose_period(
+    periods: list[ReportingPeriod], organisation: Organisation, label: str | None
+) -> ReportingPeriod:
+    """Return the period with the label, else the latest closed (or latest) one."""
+    label = (label or "").strip()
+    if label:
+        for period in periods:
+            if period.label == label:
+                return period
+        raise PeriodNotFoundError(organisation, label, periods)
+    closed = [period for period in periods if period.is_closed]
+    chosen = closed or periods
+    if not chosen:
+        raise PeriodNotFoundError(organisation, None, periods)
+    return chosen[0]
+
+
+def previous_period(
+    periods: Iterable[ReportingPeriod], period: ReportingPeriod
+) -> ReportingPeriod | None:
+    """Return the organisation's period that ended last before this one ends."""
+    earlier = [p for p in periods if p.end < period.end and p.pk != period.pk]
+    return max(earlier, key=lambda p: (p.end, p.pk), default=None)
+
+
+# --- The report's data ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Score:
+    """A likelihood × impact pair and what it derives to."""
+
+    likelihood: int | None
+    impact: int | None
+
+    @property
+    def value(self) -> int | None:
+        return scoring.score(self.likelihood, self.impact)
+
+    @property
+    def band(self) -> scoring.Band | None:
+        return scoring.band_for(self.value)
+
+
+@dataclass(frozen=True)
+class ReportControl:
+    description: str
+    control_type: str
+    effectiveness: str
+    assurance_line: str
+    owner_post: str
+
+
+@dataclass(frozen=True)
+class ReportAction:
+    risk_reference: str
+    risk_anchor: str
+    description: str
+    owner_post: str
+    due: date
+    originally_due: date | None  # set when the due date was revised
+    status: str
+    overdue: bool
+    days_overdue: int
+
+
+@dataclass(frozen=True)
+class ReportRisk:
+    """One open risk as it stood at the end of the period."""
+
+    pk: int
+    reference: str
+    title: str
+    statement: str
+    owner_post: str
+    category: str
+    inherent: Score
+    previous: Score | None
+    current: Score
+    target: Score
+    direction: Direction
+    appetite: str
+    appetite_ceiling: int
+    within_appetite: bool
+    controls: tuple[ReportControl, ...]
+    actions: tuple[ReportAction, ...]
+    is_sensitive: bool
+
+    @property
+    def anchor(self) -> str:
+        return f"risk-{self.pk}"
+
+    @property
+    def overdue_actions(self) -> tuple[ReportAction, ...]:
+        return tuple(action for action in self.actions if action.overdue)
+
+
+@dataclass(frozen=True)
+class ClosedRisk:
+    reference: str
+    title: str
+    closed_on: date | None
+    is_sensitive: bool
+
+
+# Every score a likelihood × impact pair can make (there is no 7, 11 or 17).
+POSSIBLE_SCORES = sorted(
+    {likelihood * impact for likelihood in RATINGS for impact in RATINGS}
+)
+
+
+@dataclass(frozen=True)
+class BandCount:
+    band: scoring.Band
+    count: int
+
+    @property
+    def lowest(self) -> int:
+        """The lowest score the band can hold (12 for high, not 11)."""
+        return min(s for s in POSSIBLE_SCORES if s >= self.band.floor)
+
+    @property
+    def highest(self) -> int:
+        return max(s for s in POSSIBLE_SCORES if s <= self.band.ceiling)
+
+
+@dataclass(frozen=True)
+class RegisterReportDocument:
+    """Everything the register report prints."""
+
+    organisation: Organisation
+    period: ReportingPeriod
+    previous_period: ReportingPeriod | None
+    risks: tuple[ReportRisk, ...]
+    closed: tuple[ClosedRisk, ...]
+    heat_maps: tuple[HeatMap, ...]
+    created: datetime
+    modified: datetime
+    title: str = TITLE
+    scope_note: str = SCOPE_NOTE
+
+    @property
+    def as_at(self) -> date:
+        return self.period.end
+
+    @property
+    def full_title(self) -> str:
+        return f"{self.organisation.name}: {self.title}, {self.period.label}"
+
+    @property
+    def running_name(self) -> str:
+        return f"{self.organisation.short_name} {self.title.lower()}"
+
+    @property
+    def marking(self) -> str:
+        """OFFICIAL-SENSITIVE as soon as one risk printed in it is."""
+        sensitive = any(r.is_sensitive for r in (*self.risks, *self.closed))
+        return (Marking.OFFICIAL_SENSITIVE if sensitive else Marking.OFFICIAL).label
+
+    @property
+    def band_counts(self) -> tuple[BandCount, ...]:
+        counts = Counter(risk.current.band.key for risk in self.risks)
+        return tuple(
+            BandCount(band=band, count=counts.get(band.key, 0))
+            for band in reversed(scoring.bands())
+        )
+
+    @property
+    def outside_appetite(self) -> tuple[ReportRisk, ...]:
+        outside = [risk for risk in self.risks if not risk.within_appetite]
+        outside.sort(
+            key=lambda r: (r.appetite_ceiling - r.current.value, _natural(r.reference))
+        )
+        return tuple(outside)
+
+    @property
+    def overdue_actions(self) -> tuple[ReportAction, ...]:
+        overdue = [a for risk in self.risks for a in risk.overdue_actions]
+        overdue.sort(key=lambda a: (a.due, _natural(a.risk_reference)))
+        return tuple(overdue)
+
+    @property
+    def created_w3c(self) -> str:
+        return _w3c(self.created)
+
+    @property
+    def modified_w3c(self) -> str:
+        return _w3c(self.modified)
+
+
+def _w3c(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def _natural(reference: str) -> tuple:
+    """Sort MOPAC-R2 before MOPAC-R10."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part.lower())
+        for part in re.split(r"(\d+)", reference)
+        if part
+    )
+
+
+def _labels(choices) -> dict[str, str]:
+    return {value: str(label) for value, label in choices.choices}
+
+
+def _report_action(
+    action: Action, risk: Risk, *, as_at_day: date, statuses: dict[str, str]
+) -> ReportAction:
+    due = action.effective_due_date
+    overdue = action.is_overdue(as_at_day)
+    return ReportAction(
+        risk_reference=risk.reference,
+        risk_anchor=f"risk-{risk.pk}",
+        description=action.description,
+        owner_post=action.owner_post,
+        due=due,
+        originally_due=action.due_date if action.revised_due_date else None,
+        status=statuses.get(action.status, action.status),
+        overdue=overdue,
+        days_overdue=(as_at_day - due).days if overdue else 0,
+    )
+
+
+def _score(row, part: str) -> Score:
+    return Score(getattr(row, f"{part}_likelihood"), getattr(row, f"{part}_impact"))
+
+
+def _heat_map(
+    organisation: Organisation, risks: Iterable[ReportRisk], part: str
+) -> HeatMap:
+    """Count the risks by one score's likelihood and impact, as the paper's maps do."""
+    grid = Counter(
+        (getattr(risk, part).likelihood, getattr(risk, part).impact) for risk in risks
+    )
+    likelihood_labels = dict(LIKELIHOOD_CHOICES)
+    return HeatMap(
+        slug=f"{organisation.slug}-{part}",
+        short_name=organisation.short_name,
+        name=f"{part.capitalize()} scores",
+        total=sum(grid.values()),
+        rows=[
+            HeatRow(
+                likelihood=likelihood,
+                label=f"Likelihood {likelihood_labels[likelihood]}",
+                cells=[
+                    HeatCell(
+                        likelihood=likelihood,
+                        impact=impact,
+                        count=grid.get((likelihood, impact), 0),
+                        band=scoring.band_for(likelihood * impact),
+                    )
+                    for impact in RATINGS
+                ],
+            )
+            for likelihood in reversed(RATINGS)
+        ],
+    )
+
+
+def report_moment(period: ReportingPeriod) -> datetime:
+    """Return the instant the report stands at: the end of the period's last day."""
+    return as_at.end_of_day(period.end)
+
+
+def _in_report(period: ReportingPeriod) -> Q:
+    """Open risks, and those closed during the period (as the snapshot has them)."""
+    return Q(status=RiskStatus.OPEN) | Q(
+        status=RiskStatus.CLOSED, closed_on__gte=period.start
+    )
+
+
+def data_version(organisation: Organisation, period: ReportingPeriod) -> datetime:
+    """Return when the register last changed up to the period end (one query).
+
+    The latest history row of the organisation's risks, controls, actions and
+    reviews at or before the end of the period: while it stays the same, so does
+    the report, so it keys stored renders and dates the PDF.
+    """
+    moment = report_moment(period)
+    ours = organisation.pk
+    ever_ours = Risk.history.filter(organisation_id=ours).values("id")
+
+    def latest(history) -> Subquery:
+        return Subquery(
+            history.filter(history_date__lte=moment)
+            .order_by("-history_date")
+            .values("history_date")[:1]
+        )
+
+    row = (
+        Organisation.objects.filter(pk=ours)
+        .annotate(
+            last_risk=latest(Risk.history.filter(organisation_id=ours)),
+            last_control=latest(Control.history.filter(risk_id__in=ever_ours)),
+            last_action=latest(Action.history.filter(risk_id__in=ever_ours)),
+            last_review=latest(
+                Review.history.filter(
+                    period_id__in=ReportingPeriod.objects.filter(
+                        organisation_id=ours
+                    ).values("pk")
+                )
+            ),
+        )
+        .values("last_risk", "last_control", "last_action", "last_review")
+        .get()
+    )
+    dates = [value for value in row.values() if value is not None]
+    return max(dates) if dates else moment
+
+
+def open_risk_count(organisation: Organisation, period: ReportingPeriod) -> int:
+    """Return how many risks the report has an entry for (one query)."""
+    return (
+        Risk.history.as_of(report_moment(period))
+        .filter(organisation_id=organisation.pk, status=RiskStatus.OPEN)
+        .count()
+    )
+
+
+def build_register_report(
+    organisation: Organisation,
+    period: ReportingPeriod,
+    *,
+    periods: list[ReportingPeriod] | None = None,
+) -> RegisterReportDocument:
+    """Gather the register as it stood at the end of the period.
+
+    A constant number of queries: the risks, controls, actions and reviews as
+    at the period end (one each), the previous period's reviews, the periods and
+    the data version.
+    """
+    moment = report_moment(period)
+    if periods is None:
+        periods = organisation_periods(organisation)
+    previous = previous_period(periods, period)
+    snapshot = list(
+        Risk.history.as_of(moment)
+        .filter(_in_report(period), organisation_id=organisation.pk)
+        .order_by("id")
+    )
+    open_risks = [r for r in snapshot if r.status == RiskStatus.OPEN]
+    ids = [r.pk for r in open_risks]
+    controls = as_at.children_as_at(Control, moment, ids)
+    actions = as_at.children_as_at(Action, moment, ids)
+    directions = as_at.directions_as_at(moment, ids)
+    previous_reviews = (
+        {
+            review.risk_id: review
+            for review in Review.history.as_of(moment).filter(period_id=previous.pk)
+        }
+        if previous
+        else {}
+    )
+
+    categories = _labels(Category)
+    appetites = _labels(Appetite)
+    control_types = _labels(ControlType)
+    effectiveness = _labels(Effectiveness)
+    assurance = _labels(AssuranceLine)
+    statuses = _labels(ActionStatus)
+
+    risks = []
+    for risk in open_risks:
+        review = previous_reviews.get(risk.pk)
+        risks.append(
+            ReportRisk(
+                pk=risk.pk,
+                reference=risk.reference,
+                title=risk.title,
+                statement=risk.statement,
+                owner_post=risk.owner_post,
+                category=categories.get(risk.category, risk.category),
+                inherent=_score(risk, "inherent"),
+                previous=Score(review.likelihood, review.impact) if review else None,
+                current=_score(risk, "current"),
+                target=_score(risk, "target"),
+                direction=directions[risk.pk],
+                appetite=appetites.get(risk.appetite, risk.appetite),
+                appetite_ceiling=risk.appetite_ceiling,
+                within_appetite=bool(risk.within_appetite),
+                controls=tuple(
+                    ReportControl(
+                        description=c.description,
+                        control_type=control_types.get(c.control_type, ""),
+                        effectiveness=effectiveness.get(c.effectiveness, ""),
+                        assurance_line=assurance.get(c.assurance_line, ""),
+                        owner_post=c.owner_post,
+                    )
+                    for c in controls.get(risk.pk, [])
+                ),
+                actions=tuple(
+                    _report_action(a, risk, as_at_day=period.end, statuses=statuses)
+                    for a in sorted(
+                        actions.get(risk.pk, []),
+                        key=lambda a: (a.effective_due_date, a.pk),
+                    )
+                ),
+                is_sensitive=risk.marking == Marking.OFFICIAL_SENSITIVE,
+            )
+        )
+    risks.sort(key=lambda r: _natural(r.reference))
+    closed = sorted(
+        (
+            ClosedRisk(
+                reference=r.reference,
+                title=r.title,
+                closed_on=r.closed_on,
+                is_sensitive=r.marking == Marking.OFFICIAL_SENSITIVE,
+            )
+            for r in snapshot
+            if r.status == RiskStatus.CLOSED
+        ),
+        key=lambda r: _natural(r.reference),
+    )
+    return RegisterReportDocument(
+        organisation=organisation,
+        period=period,
+        previous_period=previous,
+        risks=tuple(risks),
+        closed=tuple(closed),
+        heat_maps=(
+            _heat_map(organisation, risks, "current"),
+            _heat_map(organisation, risks, "target"),
+        ),
+        created=moment,
+        modified=data_version(organisation, period),
+    )
+
+
+# --- HTML and PDF -------------------------------------------------------------
+
+
+def render_register_html(document: RegisterReportDocument) -> str:
+    """Return the report as a standalone HTML document, as WeasyPrint prints it."""
+    return render_to_string(TEMPLATE, {"doc": document, "stylesheets": STYLESHEETS})
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the length of a render.
+
+    WeasyPrint builds millions of small objects that all live until the render
+    ends; the collector scans them again and again (about a third of the time
+    for a 1,000-risk register). Reference counting still frees memory meanwhile.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _cache_page_references() -> None:
+    """Work around a quadratic cost of tagged PDFs in pydyf 0.13 (output unchanged).
+
+    `pydyf.PDF.page_references` rebuilds the references of every page each time it
+    is read, and WeasyPrint's PDF/UA tagging reads it once per tagged element: for
+    a 400-page register, tens of millions of string formats, a fifth of the
+    render. Pages are only ever appended, so the tuple is cached per page count.
+    Installed once, for every PDF the process writes; skipped if pydyf changes.
+    """
+    import pydyf
+
+    current = getattr(pydyf.PDF, "page_references", None)
+    if not isinstance(current, property) or getattr(current.fget, "cached", False):
+        return
+    compute = current.fget
+
+    def page_references(pdf) -> tuple:
+        count = len(pdf.pages["Kids"])
+        cached = pdf.__dict__.get("_page_references")
+        if cached is None or cached[0] != count:
+            cached = pdf.__dict__["_page_references"] = (count, compute(pdf))
+        return cached[1]
+
+    page_references.cached = True
+    pydyf.PDF.page_references = property(page_references)
+
+
+def render_register_pdf(document: RegisterReportDocument) -> bytes:
+    """Return the report as a tagged PDF (PDF/UA-1); same data, same bytes."""
+    # Imported here, as in rendering.py: WeasyPrint is heavy.
+    from weasyprint import HTML
+
+    from .fetcher import STATIC_BASE_URL, SafeFetcher
+
+    _cache_page_references()
+
+    html = HTML(
+        string=render_register_html(document),
+        base_url=STATIC_BASE_URL,
+        url_fetcher=SafeFetcher(),
+    )
+    with _cyclic_gc_paused():
+        return html.write_pdf(pdf_variant="pdf/ua-1")
+
+
+def register_pdf_filename(organisation: Organisation, period: ReportingPeriod) -> str:
+    """Return e.g. mopac-corporate-risk-register-2019-20-q2-as-at-2019-09-30.pdf."""
+    label = period.label.replace("/", "-")  # 2019/20 Q2 -> 2019-20-q2
+    words = f"{organisation.short_name} {TITLE} {label} as at {period.end}"
+    return f"{slugify(words)[:120]}.pdf"

@@ -1,0 +1,125 @@
+"""The organisation register report: HTML preview and PDF, as at a period end.
+
+Only the organisation's own members (and superusers) may read it; everyone else
+gets the same 404 as for an organisation that does not exist. Small registers
+are rendered during the request; larger ones in the background, with a status
+page until the stored PDF is ready.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header, urlencode
+from django.views.decorators.http import require_http_methods, require_safe
+
+from risks.models import Organisation, ReportingPeriod
+
+from .. import register_report, register_services, selectors
+from ..models import RegisterReportStatus
+
+
+def _organisation(request: HttpRequest, slug: str) -> Organisation:
+    organisation = get_object_or_404(Organisation, slug=slug)
+    if not selectors.can_view_register_report(request.user, organisation):
+        raise Http404("No such organisation register.")
+    return organisation
+
+
+def _period(
+    request: HttpRequest, organisation: Organisation
+) -> tuple[ReportingPeriod, list[ReportingPeriod]]:
+    """Return the ?period= period (else the default one) and all the periods."""
+    periods = register_report.organisation_periods(organisation)
+    label = request.GET.get("period")
+    return register_report.choose_period(periods, organisation, label), periods
+
+
+def _period_not_found(
+    request: HttpRequest, error: register_report.PeriodNotFoundError
+) -> HttpResponse:
+    """Answer 404 with what was wrong and the periods there are."""
+    context = {
+        "organisation": error.organisation,
+        "periods": error.periods,
+        "problem": str(error),
+    }
+    return render(request, "reports/register_status.html", context, status=404)
+
+
+def _pdf_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(False, filename)
+    response["Cache-Control"] = "private"
+    return response
+
+
+@login_required
+@require_safe
+def register_report_preview(request: HttpRequest, slug: str) -> HttpResponse:
+    """Show the organisation's register as at the end of a reporting period."""
+    organisation = _organisation(request, slug)
+    try:
+        period, periods = _period(request, organisation)
+    except register_report.PeriodNotFoundError as error:
+        return _period_not_found(request, error)
+    context = {
+        "organisation": organisation,
+        "period": period,
+        "periods": periods,
+        "doc": register_report.build_register_report(
+            organisation, period, periods=periods
+        ),
+    }
+    return render(request, "reports/register_preview.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def register_report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    """Return the register PDF: rendered now, stored, or a page while it renders.
+
+    POST starts a failed background render again, then comes back here.
+    """
+    organisation = _organisation(request, slug)
+    try:
+        period, periods = _period(request, organisation)
+    except register_report.PeriodNotFoundError as error:
+        return _period_not_found(request, error)
+    filename = register_report.register_pdf_filename(organisation, period)
+    risk_count = register_report.open_risk_count(organisation, period)
+    if risk_count <= register_services.inline_limit():
+        document = register_report.build_register_report(
+            organisation, period, periods=periods
+        )
+        return _pdf_response(register_report.render_register_pdf(document), filename)
+
+    state = register_services.register_report_request(
+        organisation=organisation,
+        period=period,
+        user=request.user,
+        risk_count=risk_count,
+        retry=request.method == "POST",
+    )
+    if request.method == "POST":
+        url = reverse("reports:register_pdf", args=[organisation.slug])
+        return redirect(f"{url}?{urlencode({'period': period.label})}")
+    report = state.report
+    if state.started:
+        # The immediate backend (dev, tests outside a transaction) has already
+        # rendered it by now; a worker has not.
+        report.refresh_from_db()
+    if report.status == RegisterReportStatus.READY:
+        with report.pdf.open("rb") as file:
+            return _pdf_response(file.read(), filename)
+    failed = register_services.has_failed(report)
+    context = {
+        "organisation": organisation,
+        "period": period,
+        "periods": periods,
+        "report": report,
+        "failed": failed,
+    }
+    # 202 Accepted while it renders: the PDF is on its way.
+    status = 200 if failed else 202
+    return render(request, "reports/register_status.html", context, status=status)
