@@ -208,7 +208,7 @@ def test_failed_send_is_not_recorded_and_is_retried(world, reminders, monkeypatc
     assert not ReminderLog.objects.filter(user=world.users["mps-owner"]).exists()
 
     monkeypatch.setattr(EmailMultiAlternatives, "send", real_send)
-    assert run("--date", "2019-09-15").strip() == "Sent 1 digests, skipped 4"
+    assert run("--date", "2019-09-15").strip() == "Sent 1 digest, skipped 4"
     assert mail.outbox[-1].to == ["mps-owner@example.invalid"]
 
 

@@ -10,6 +10,7 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,8 @@ def deploy_check(secret_key: str | None) -> subprocess.CompletedProcess:
         if not key.startswith("DJANGO_") and key != "DATABASE_URL"
     }
     env["DJANGO_SETTINGS_MODULE"] = "riskregister.settings.prod"
+    # A database of its own: a fresh clone has no var/ folder for the default one.
+    env["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/deploy-check.sqlite3"
     if secret_key is not None:
         env["DJANGO_SECRET_KEY"] = secret_key
     return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
