@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from . import access, scoring
@@ -56,22 +56,22 @@ def children_as_at(model, moment: datetime, risk_ids) -> dict[int, list]:
 def directions_as_at(moment: datetime, risk_ids) -> dict[int, Direction]:
     """Return each risk's direction of travel from its reviews as at the moment."""
     risk_ids = list(risk_ids)
-    # Scores only: plain values, never one model instance per review.
-    reviews: dict[int, list[tuple]] = defaultdict(list)
+    # Scores only, as plain values (never a model instance per review), with
+    # each review's period end read alongside rather than in a query of its own.
+    period_end = ReportingPeriod.objects.filter(pk=OuterRef("period_id")).values("end")
     rows = (
         Review.history.as_of(moment)
         .filter(risk_id__in=risk_ids)
+        .annotate(period_end=Subquery(period_end[:1]))
         .order_by("id")
-        .values_list("risk_id", "period_id", "id", "likelihood", "impact")
+        .values_list("risk_id", "period_end", "id", "likelihood", "impact")
     )
-    for risk_id, period_id, pk, likelihood, impact in rows:
-        reviews[risk_id].append((period_id, pk, scoring.score(likelihood, impact)))
-    period_ends = dict(ReportingPeriod.objects.values_list("pk", "end"))
+    reviews: dict[int, list[tuple]] = defaultdict(list)
+    for risk_id, end, pk, likelihood, impact in rows:
+        reviews[risk_id].append((end, pk, scoring.score(likelihood, impact)))
     result = {}
     for risk_id in risk_ids:
-        ordered = sorted(
-            reviews.get(risk_id, []), key=lambda r: (period_ends.get(r[0]), r[1])
-        )
+        ordered = sorted(reviews.get(risk_id, []), key=lambda r: (r[0], r[1]))
         scores = [score for _, _, score in ordered[-2:]]
         previous = scores[0] if len(scores) == 2 else None
         result[risk_id] = scoring.direction_of_travel(
@@ -154,7 +154,7 @@ class HistoricalRows(Sequence):
 
     def _build(self, history_ids: list[int]) -> list[HistoricalRow]:
         snapshot = Risk.history.filter(history_id__in=history_ids).as_instances()
-        snapshot._as_of = self._moment
+        snapshot._as_of = self._moment  # as as_of() marks its instances
         by_history_id = {risk._history.history_id: risk for risk in snapshot}
         risks = [by_history_id[pk] for pk in history_ids if pk in by_history_id]
         directions = directions_as_at(self._moment, [r.pk for r in risks])

@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
 
 from . import scoring
 from .as_at import end_of_day, start_of_day
@@ -64,20 +65,23 @@ def _score_text(likelihood, impact) -> str:
     return f"{value} {band.label} ({likelihood}×{impact})" if band else "Not scored"
 
 
-def _states_before(history: QuerySet, in_period: QuerySet, start: datetime) -> dict:
+def _states_before(in_period: QuerySet, start: datetime) -> dict:
     """Return each risk changed in the period as its last row before the period.
 
-    One query, whatever the length of the history: a row per risk, picked by a
-    subquery on the risk's own history rows (the index on id).
+    One query whatever the length of the history: the rows before the period of
+    just those risks, ranked newest first per risk, keeping the first.
     """
-    latest = (
-        Risk.history.filter(id=OuterRef("id"), history_date__lt=start)
-        .order_by("-history_date", "-history_id")
-        .values("history_id")[:1]
+    newest_first = Window(
+        RowNumber(),
+        partition_by=[F("id")],
+        order_by=[F("history_date").desc(), F("history_id").desc()],
     )
-    previous_ids = in_period.order_by().annotate(previous=Subquery(latest))
-    rows = history.filter(history_id__in=previous_ids.values("previous")).values_list(
-        "id", "status", "current_likelihood", "current_impact"
+    rows = (
+        Risk.history.filter(id__in=in_period.values("id"), history_date__lt=start)
+        .annotate(rank=newest_first)
+        .filter(rank=1)
+        .order_by()
+        .values_list("id", "status", "current_likelihood", "current_impact")
     )
     return {
         risk_id: {
@@ -96,7 +100,7 @@ def _risk_changes(period: ReportingPeriod, start: datetime, end: datetime):
     rows = in_period.order_by("history_date", "history_id").values(
         *RISK_ROW_FIELDS, username
     )
-    previous = _states_before(history, in_period, start)
+    previous = _states_before(in_period, start)
     for row in rows:
         before = previous.get(row["id"])
         previous[row["id"]] = row
