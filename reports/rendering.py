@@ -140,12 +140,12 @@ def _rendered(section: PaperSection, *, public: bool, links: bool) -> RenderedSe
 def _history_dates(paper: PanelPaper) -> tuple[datetime, datetime]:
     """Return when the paper was created and last changed, from its history."""
     own = paper.history.aggregate(first=Min("history_date"), last=Max("history_date"))
-    sections = PaperSection.history.filter(paper_id=paper.pk).aggregate(
+    own["sections_last"] = PaperSection.history.filter(paper_id=paper.pk).aggregate(
         last=Max("history_date")
-    )
+    )["last"]
     fallback = datetime.combine(paper.meeting_date, time.min, tzinfo=UTC)
     created = own["first"] or fallback
-    modified = max(d for d in (own["last"], sections["last"], created) if d)
+    modified = max(d for d in (own["last"], own["sections_last"], created) if d)
     return created, modified
 
 

@@ -3,14 +3,17 @@
 from django.db.models import Exists, OuterRef, QuerySet
 
 from risks import access
-from risks.models import Membership
+from risks.models import Membership, PanelMember
 
 from .models import PanelPaper, Publication, PublicationStatus
 
 
 def can_draft(user) -> bool:
     """Governance officers of either organisation draft and edit papers."""
-    return access.managed_organisations(user).exists()
+    # Asked several times per request (selectors, views, templates): cache it.
+    if not hasattr(user, "_can_draft_cache"):
+        user._can_draft_cache = access.managed_organisations(user).exists()
+    return user._can_draft_cache
 
 
 def published(papers: QuerySet[PanelPaper]) -> QuerySet[PanelPaper]:
@@ -35,10 +38,11 @@ def viewable_papers(user) -> QuerySet[PanelPaper]:
         return papers.none()
     if can_draft(user):
         return papers
-    is_member = Membership.objects.filter(user=user).exists()
-    if is_member or access.is_panel_member(user):
-        return published(papers)
-    return papers.none()
+    # Decided inside the one query: organisation members and panel members.
+    may_read = Exists(Membership.objects.filter(user=user)) | Exists(
+        PanelMember.objects.filter(user=user)
+    )
+    return published(papers).filter(may_read)
 
 
 def latest_publication(paper: PanelPaper) -> Publication | None:

@@ -64,15 +64,20 @@ def viewable_risks(user: User) -> QuerySet[Risk]:
     agreed = _agreed_links()
     own_org = Membership.objects.filter(user=user).values("organisation")
     is_own = Q(organisation__in=own_org)
-    # An agreed link with one of the user's own organisation's risks.
-    aligned_with_own = Exists(
-        agreed.filter(
-            Q(proposer_risk=OuterRef("pk"), partner_risk__organisation__in=own_org)
-            | Q(partner_risk=OuterRef("pk"), proposer_risk__organisation__in=own_org)
+    # The other side of an agreed link with one of the user's organisation's risks.
+    # Uncorrelated `pk IN (...)` subqueries: planned once, not once per risk row.
+    aligned_with_own = Q(
+        pk__in=agreed.filter(partner_risk__organisation__in=own_org).values(
+            "proposer_risk"
+        )
+    ) | Q(
+        pk__in=agreed.filter(proposer_risk__organisation__in=own_org).values(
+            "partner_risk"
         )
     )
-    panel_visible = Exists(PanelMember.objects.filter(user=user)) & Exists(
-        agreed.filter(Q(proposer_risk=OuterRef("pk")) | Q(partner_risk=OuterRef("pk")))
+    panel_visible = Q(Exists(PanelMember.objects.filter(user=user))) & (
+        Q(pk__in=agreed.values("proposer_risk"))
+        | Q(pk__in=agreed.values("partner_risk"))
     )
     return risks.filter(is_own | aligned_with_own | panel_visible)
 
