@@ -10,6 +10,8 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import models
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast
 
 from .models import Action, Control, ReportingPeriod, Review, Risk, Theme
 from .models import RiskUserObjectPermission as Grant
@@ -146,27 +148,59 @@ def _grant_subject(users: dict[int, str]) -> Callable:
     return lambda row: f"Edit permission for {users.get(row.user_id, 'a user')}"
 
 
+def _labels(risk: Risk) -> dict[type, dict[int, str]]:
+    """Names of the rows history refers to by id, fetched in one UNION query."""
+    user_model = get_user_model()
+    sources = {
+        "user": (user_model.objects.all(), user_model.USERNAME_FIELD, user_model),
+        "period": (
+            ReportingPeriod.objects.filter(organisation_id=risk.organisation_id),
+            "label",
+            ReportingPeriod,
+        ),
+        "risk": (Risk.objects.all(), "reference", Risk),
+        "theme": (Theme.objects.all(), "name", Theme),
+    }
+    queries = [
+        queryset.order_by()
+        .annotate(kind=Value(kind, output_field=CharField()))
+        .values_list("kind", "pk", Cast(field, CharField()))
+        for kind, (queryset, field, _) in sources.items()
+    ]
+    labels: dict[type, dict[int, str]] = {model: {} for _, _, model in sources.values()}
+    for kind, pk, label in queries[0].union(*queries[1:], all=True):
+        labels[sources[kind][2]][pk] = label
+    return labels
+
+
+def _themes_by_history_row(risk: Risk, names: dict[int, str]) -> dict[int, str]:
+    """Return the risk's theme names as recorded with each history row (one query)."""
+    through = Risk.history.model._meta.get_field("historicalrisk_themes").related_model
+    grouped: dict[int, list[str]] = {}
+    for history_id, theme_id in through.objects.filter(risk_id=risk.pk).values_list(
+        "history_id", "theme_id"
+    ):
+        grouped.setdefault(history_id, []).append(names.get(theme_id, f"#{theme_id}"))
+    return {key: ", ".join(sorted(values)) for key, values in grouped.items()}
+
+
+def _theme_change(themes_at: dict[int, str], previous, row) -> list[FieldChange]:
+    before = themes_at.get(previous.history_id, "") if previous is not None else ""
+    after = themes_at.get(row.history_id, "")
+    if before == after:
+        return []
+    return [FieldChange("Themes", before or "(none)", after or "(none)")]
+
+
 def risk_timeline(risk: Risk, viewer) -> list[Entry]:
     """Return every recorded change to the risk and its parts, newest first.
 
     Related records of other apps (alignment links) appear only where the viewer
     may see them.
     """
-    user_model = get_user_model()
-    users = dict(user_model.objects.values_list("pk", user_model.USERNAME_FIELD))
-    periods = dict(
-        ReportingPeriod.objects.filter(
-            organisation_id=risk.organisation_id
-        ).values_list("pk", "label")
-    )
-    display = Display(
-        {
-            user_model: users,
-            ReportingPeriod: periods,
-            Risk: dict(Risk.objects.values_list("pk", "reference")),
-            Theme: dict(Theme.objects.values_list("pk", "name")),
-        }
-    )
+    display = Display(_labels(risk))
+    periods = display.labels[ReportingPeriod]
+    users = display.labels[get_user_model()]
     sources = [
         (Risk, _ordered(Risk.history.filter(id=risk.pk)), lambda row: "Risk"),
         (
@@ -189,6 +223,7 @@ def risk_timeline(risk: Risk, viewer) -> list[Entry]:
     for source in _extra_sources:
         for queryset, subject in source(risk.pk, viewer):
             sources.append((queryset.model.instance_type, _ordered(queryset), subject))
+    themes_at = _themes_by_history_row(risk, display.labels[Theme])
     entries = []
     for model, rows, subject in sources:
         for previous, row in _pairs(rows):
@@ -196,6 +231,8 @@ def risk_timeline(risk: Risk, viewer) -> list[Entry]:
                 changes = []
             else:
                 changes = _diff(model, previous, row, display)
+                if model is Risk:
+                    changes += _theme_change(themes_at, previous, row)
                 if row.history_type == "~" and not changes:
                     continue  # a save that changed only bookkeeping fields
             entries.append(

@@ -142,4 +142,19 @@ def test_query_count_does_not_grow_with_versions(client, world):
             response = history_page(client, world.mopac_risk)
         assert response.content.decode().count("Risk changed") == total
         counts.append(len(queries))
-    assert counts[0] == counts[1] == 15
+    assert counts[0] == counts[1] == 13
+
+
+def test_theme_changes_appear_in_words(client, world):
+    violence = ThemeFactory(name="Violence", slug="violence")
+    services.risk_update(
+        risk=world.mopac_risk,
+        user=world.users["mopac-governance"],
+        data={},
+        themes=[violence],
+        reason="Tagged for the violence paper",
+    )
+    client.force_login(world.users["mopac-reader"])
+    page = history_page(client, world.mopac_risk).content.decode()
+    assert "Tagged for the violence paper" in page
+    assert "Themes" in page and "Violence" in page
