@@ -8,7 +8,7 @@ the same data always gives the same bytes (and the same SHA-256).
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Subquery
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 from django.utils.text import slugify
@@ -139,10 +139,23 @@ def _rendered(section: PaperSection, *, public: bool, links: bool) -> RenderedSe
 
 def _history_dates(paper: PanelPaper) -> tuple[datetime, datetime]:
     """Return when the paper was created and last changed, from its history."""
-    own = paper.history.aggregate(first=Min("history_date"), last=Max("history_date"))
-    own["sections_last"] = PaperSection.history.filter(paper_id=paper.pk).aggregate(
-        last=Max("history_date")
-    )["last"]
+    # One query: the paper's first and last history dates and its sections' last.
+    own = (
+        PanelPaper.history.filter(id=paper.pk)
+        .order_by()
+        .values("id")
+        .annotate(
+            first=Min("history_date"),
+            last=Max("history_date"),
+            sections_last=Subquery(
+                PaperSection.history.filter(paper_id=paper.pk)
+                .order_by("-history_date")
+                .values("history_date")[:1]
+            ),
+        )
+        .order_by("id")
+        .first()
+    ) or {"first": None, "last": None, "sections_last": None}
     fallback = datetime.combine(paper.meeting_date, time.min, tzinfo=UTC)
     created = own["first"] or fallback
     modified = max(d for d in (own["last"], own["sections_last"], created) if d)
