@@ -10,7 +10,6 @@ import datetime
 import random
 from dataclasses import dataclass
 
-from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from risks import services as risk_services
@@ -35,11 +34,11 @@ from risks.models import (
 )
 
 from ..factories import (
-    MembershipFactory,
     OrganisationFactory,
     PanelMemberFactory,
     UserFactory,
 )
+from .render_data import _member, at, make_risk
 
 Q1_END = datetime.date(2019, 6, 30)
 Q2_START = datetime.date(2019, 7, 1)
@@ -60,10 +59,6 @@ LATE_CONTROL = "A control added in October after the period end"
 RENAMED = "Renamed in November after the period end"
 
 
-def at(*args) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime(*args))
-
-
 @dataclass
 class RegisterWorld:
     mopac: Organisation
@@ -77,31 +72,11 @@ class RegisterWorld:
     r10: Risk
 
 
-def _member(org, role, name):
-    user = UserFactory(username=name)
-    MembershipFactory(user=user, organisation=org, role=role, post_title="Post")
-    return user
-
-
 def _risk(org, user, reference, title, *, when, **extra) -> Risk:
-    data = {
-        "reference": reference,
-        "title": title,
-        "cause": f"Because of pressures on {title.lower()},",
-        "event": "there is a risk that the response falls short,",
-        "effect": "which would reduce public confidence.",
-        "category": Category.OPERATIONS,
-        "owner_post": "Director of Strategy",
-        "inherent_likelihood": 4,
-        "inherent_impact": 5,
-        "current_likelihood": 3,
-        "current_impact": 3,
-        "target_likelihood": 2,
-        "target_impact": 3,
-        "next_review_date": datetime.date(2019, 9, 30),
-        **extra,
-    }
-    return risk_services.risk_create(organisation=org, user=user, data=data, at=when)
+    """A risk as the paper tests make them, but scored 3 × 3 unless told."""
+    return make_risk(
+        org, user, reference, title, when=when, **{"current_impact": 3, **extra}
+    )
 
 
 def build_register_world() -> RegisterWorld:

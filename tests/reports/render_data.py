@@ -63,7 +63,7 @@ def _member(org, role, name):
     return user
 
 
-def _risk(org, user, reference, title, *, when, **extra) -> Risk:
+def make_risk(org, user, reference, title, *, when, **extra) -> Risk:
     data = {
         "reference": reference,
         "title": title,
@@ -164,7 +164,7 @@ def build_render_world(*, include_heat_maps: bool = False) -> RenderWorld:
     violence_theme = ThemeFactory(name="Violence", slug="violence")
     mopac_gov, mps_gov = users["mopac-governance"], users["mps-governance"]
 
-    victims = _risk(
+    victims = make_risk(
         mopac, mopac_gov, "MOPAC-R01", "Victims at the heart", when=at(2019, 4, 2, 10)
     )
     risk_services.control_create(
@@ -192,7 +192,7 @@ def build_render_world(*, include_heat_maps: bool = False) -> RenderWorld:
             },
             at=at(2019, 4, 3, 11),
         )
-    engagement = _risk(
+    engagement = make_risk(
         mps,
         mps_gov,
         "MPS-R01",
@@ -208,10 +208,10 @@ def build_render_world(*, include_heat_maps: bool = False) -> RenderWorld:
         data={"description": SECRET_CONTROL, "owner_post": "Commander"},
         at=at(2019, 4, 3, 12),
     )
-    violence = _risk(
+    violence = make_risk(
         mps, mps_gov, "MPS-R02", "Violent crime not reduced", when=at(2019, 4, 2, 12)
     )
-    late = _risk(mps, mps_gov, "MPS-R03", LATE_TITLE, when=at(2019, 4, 2, 13))
+    late = make_risk(mps, mps_gov, "MPS-R03", LATE_TITLE, when=at(2019, 4, 2, 13))
 
     # Two quarters of reviews give MOPAC-R01 a direction of travel.
     q4 = risk_services.period_create(
