@@ -4,15 +4,14 @@ from collections.abc import Collection
 from datetime import date
 
 from django.db import models
-from django.db.models import OuterRef, Q
+from django.db.models import Q
 
 from risks.choices import RiskStatus
 from risks.models import Risk
-from risks.scoring import CLOSED_ACTION_STATUSES
 
 from .drift import RiskState, drift_flags
-from .models import AlignmentLink, JointAction
-from .selectors import count_of
+from .models import AlignmentLink
+from .selectors import overdue_joint_actions
 
 
 def _state(risk: Risk, today: date) -> RiskState:
@@ -31,15 +30,7 @@ def risk_drift_flags(risk_ids: Collection[int], today: date) -> dict[int, list[s
     ids = set(risk_ids)
     if not ids:
         return {}
-    overdue_joint = count_of(
-        JointAction.objects.filter(link=OuterRef("pk"))
-        .exclude(status__in=CLOSED_ACTION_STATUSES)
-        .filter(
-            Q(revised_due_date__lt=today)
-            | Q(revised_due_date__isnull=True, due_date__lt=today)
-        ),
-        "link",
-    )
+    overdue_joint = overdue_joint_actions(today)
     links = (
         AlignmentLink.objects.agreed()
         .filter(Q(proposer_risk_id__in=ids) | Q(partner_risk_id__in=ids))

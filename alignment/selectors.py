@@ -58,6 +58,19 @@ def count_of(rows: QuerySet, parent_field: str):
     return Coalesce(Subquery(counted), 0)
 
 
+def overdue_joint_actions(today: date):
+    """Return a subquery counting a link's open joint actions past their due date."""
+    return count_of(
+        JointAction.objects.filter(link=OuterRef("pk"))
+        .exclude(status__in=CLOSED_ACTION_STATUSES)
+        .filter(
+            Q(revised_due_date__lt=today)
+            | Q(revised_due_date__isnull=True, due_date__lt=today)
+        ),
+        "link",
+    )
+
+
 def _overview_risks(ids: set[int]) -> dict[int, Risk]:
     risk = OuterRef("pk")
     risks = with_review_scores(
@@ -121,17 +134,10 @@ def overview(
 
     The viewer's own organisation's risk is shown on the left.
     """
-    overdue_joint = count_of(
-        JointAction.objects.filter(link=OuterRef("pk"))
-        .exclude(status__in=CLOSED_ACTION_STATUSES)
-        .filter(
-            Q(revised_due_date__lt=today)
-            | Q(revised_due_date__isnull=True, due_date__lt=today)
-        ),
-        "link",
-    )
     links = list(
-        links.select_related("theme").annotate(overdue_joint_actions=overdue_joint)
+        links.select_related("theme").annotate(
+            overdue_joint_actions=overdue_joint_actions(today)
+        )
     )
     risks = _overview_risks(
         {link.proposer_risk_id for link in links}

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from django.db.models import Q, Subquery
 from django.template.loader import render_to_string
@@ -28,7 +28,6 @@ from django.utils.text import slugify
 
 from risks import as_at, scoring
 from risks.choices import (
-    LIKELIHOOD_CHOICES,
     ActionStatus,
     Appetite,
     AssuranceLine,
@@ -40,7 +39,9 @@ from risks.choices import (
     RiskStatus,
 )
 from risks.models import Action, Control, Organisation, ReportingPeriod, Review, Risk
-from risks.selectors import RATINGS, HeatCell, HeatMap, HeatRow
+from risks.selectors import RATINGS, HeatMap, heat_map_rows
+
+from .rendering import w3c_date
 
 TEMPLATE = "reports/register.html"
 # The paper's stylesheet first, then the register's additions (both allow-listed
@@ -271,15 +272,11 @@ class RegisterReportDocument:
 
     @property
     def created_w3c(self) -> str:
-        return _w3c(self.created)
+        return w3c_date(self.created)
 
     @property
     def modified_w3c(self) -> str:
-        return _w3c(self.modified)
-
-
-def _w3c(moment: datetime) -> str:
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+        return w3c_date(self.modified)
 
 
 def _natural(reference: str) -> tuple:
@@ -324,28 +321,12 @@ def _heat_map(
     grid = Counter(
         (getattr(risk, part).likelihood, getattr(risk, part).impact) for risk in risks
     )
-    likelihood_labels = dict(LIKELIHOOD_CHOICES)
     return HeatMap(
         slug=f"{organisation.slug}-{part}",
         short_name=organisation.short_name,
         name=f"{part.capitalize()} scores",
         total=sum(grid.values()),
-        rows=[
-            HeatRow(
-                likelihood=likelihood,
-                label=f"Likelihood {likelihood_labels[likelihood]}",
-                cells=[
-                    HeatCell(
-                        likelihood=likelihood,
-                        impact=impact,
-                        count=grid.get((likelihood, impact), 0),
-                        band=scoring.band_for(likelihood * impact),
-                    )
-                    for impact in RATINGS
-                ],
-            )
-            for likelihood in reversed(RATINGS)
-        ],
+        rows=heat_map_rows(grid),
     )
 
 

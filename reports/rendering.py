@@ -96,14 +96,15 @@ class PaperDocument:
 
     @property
     def created_w3c(self) -> str:
-        return _w3c(self.created)
+        return w3c_date(self.created)
 
     @property
     def modified_w3c(self) -> str:
-        return _w3c(self.modified)
+        return w3c_date(self.modified)
 
 
-def _w3c(moment: datetime) -> str:
+def w3c_date(moment: datetime) -> str:
+    """Write a moment as the W3C date-time PDF metadata carries (UTC, seconds)."""
     return moment.astimezone(UTC).replace(microsecond=0).isoformat()
 
 

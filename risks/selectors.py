@@ -295,6 +295,27 @@ class HeatMap:
 IMPACT_HEADERS = [(value, f"Impact {label}") for value, label in IMPACT_CHOICES]
 
 
+def heat_map_rows(grid: Mapping[tuple[int, int], int]) -> list[HeatRow]:
+    """Lay (likelihood, impact) counts out as a 5×5 grid, likelihood 5 on top."""
+    likelihood_labels = dict(LIKELIHOOD_CHOICES)
+    return [
+        HeatRow(
+            likelihood=likelihood,
+            label=f"Likelihood {likelihood_labels[likelihood]}",
+            cells=[
+                HeatCell(
+                    likelihood=likelihood,
+                    impact=impact,
+                    count=grid.get((likelihood, impact), 0),
+                    band=scoring.band_for(likelihood * impact),
+                )
+                for impact in RATINGS
+            ],
+        )
+        for likelihood in reversed(RATINGS)
+    ]
+
+
 def heat_maps(risks: QuerySet[Risk]) -> list[HeatMap]:
     """Count open risks by current likelihood and impact, one grid per organisation."""
     counts = (
@@ -318,29 +339,13 @@ def heat_maps(risks: QuerySet[Risk]) -> list[HeatMap]:
         )
         cell = (row["current_likelihood"], row["current_impact"])
         grids.setdefault(key, {})[cell] = row["n"]
-    likelihood_labels = dict(LIKELIHOOD_CHOICES)
     return [
         HeatMap(
             slug=slug,
             short_name=short_name,
             name=name,
             total=sum(grid.values()),
-            rows=[
-                HeatRow(
-                    likelihood=likelihood,
-                    label=f"Likelihood {likelihood_labels[likelihood]}",
-                    cells=[
-                        HeatCell(
-                            likelihood=likelihood,
-                            impact=impact,
-                            count=grid.get((likelihood, impact), 0),
-                            band=scoring.band_for(likelihood * impact),
-                        )
-                        for impact in RATINGS
-                    ],
-                )
-                for likelihood in reversed(RATINGS)
-            ],
+            rows=heat_map_rows(grid),
         )
         for (slug, short_name, name), grid in sorted(
             grids.items(), key=lambda item: item[0][1]
