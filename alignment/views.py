@@ -49,7 +49,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "selected_theme": theme,
         "selected_flag": flag if flag in DriftFlag.values else "",
         "threshold": score_gap_threshold(),
-        "can_propose": access.managed_organisations(request.user).exists(),
+        "can_propose": access.manages_a_register(request.user),
     }
     return render(request, "alignment/overview.html", context)
 

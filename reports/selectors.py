@@ -10,10 +10,7 @@ from .models import PanelPaper, Publication, PublicationStatus
 
 def can_draft(user) -> bool:
     """Governance officers of either organisation draft and edit papers."""
-    # Asked several times per request (selectors, views, templates): cache it.
-    if not hasattr(user, "_can_draft_cache"):
-        user._can_draft_cache = access.managed_organisations(user).exists()
-    return user._can_draft_cache
+    return access.manages_a_register(user)
 
 
 def published(papers: QuerySet[PanelPaper]) -> QuerySet[PanelPaper]:

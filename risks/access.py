@@ -62,24 +62,24 @@ def viewable_risks(user: User) -> QuerySet[Risk]:
     if user.is_superuser:
         return risks
     agreed = _agreed_links()
-    own_org = Membership.objects.filter(user=user).values("organisation")
-    is_own = Q(organisation__in=own_org)
-    # The other side of an agreed link with one of the user's organisation's risks.
-    # Uncorrelated `pk IN (...)` subqueries: planned once, not once per risk row.
-    aligned_with_own = Q(
-        pk__in=agreed.filter(partner_risk__organisation__in=own_org).values(
-            "proposer_risk"
-        )
-    ) | Q(
-        pk__in=agreed.filter(proposer_risk__organisation__in=own_org).values(
-            "partner_risk"
-        )
-    )
     panel_visible = Q(Exists(PanelMember.objects.filter(user=user))) & (
         Q(pk__in=agreed.values("proposer_risk"))
         | Q(pk__in=agreed.values("partner_risk"))
     )
-    return risks.filter(is_own | aligned_with_own | panel_visible)
+    membership = membership_of(user)
+    if membership is None:
+        return risks.filter(panel_visible)
+    # The organisation is known from the membership already loaded for this
+    # request: a literal in the query rather than one more subquery in each.
+    own = membership.organisation_id
+    # The other side of an agreed link with one of the user's organisation's risks.
+    # Uncorrelated `pk IN (...)` subqueries: planned once, not once per risk row.
+    aligned_with_own = Q(
+        pk__in=agreed.filter(partner_risk__organisation_id=own).values("proposer_risk")
+    ) | Q(
+        pk__in=agreed.filter(proposer_risk__organisation_id=own).values("partner_risk")
+    )
+    return risks.filter(Q(organisation_id=own) | aligned_with_own | panel_visible)
 
 
 def visible_agreed_links(user: User, risk: Risk) -> QuerySet:
@@ -153,6 +153,11 @@ def viewable_periods(user: User) -> QuerySet:
         return periods
     own = Membership.objects.filter(user=user).values("organisation")
     return periods.filter(organisation__in=own)
+
+
+def manages_a_register(user: User) -> bool:
+    """Say whether managed_organisations(user) is non-empty, without a query."""
+    return user.is_authenticated and (user.is_superuser or is_governance(user))
 
 
 def managed_organisations(user: User) -> QuerySet[Organisation]:

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from django.conf import settings
 
@@ -25,13 +26,19 @@ def score(likelihood: int | None, impact: int | None) -> int | None:
     return likelihood * impact
 
 
-def bands() -> list[Band]:
+def bands() -> tuple[Band, ...]:
     """Return the configured rating bands, lowest first."""
+    # Keyed on the setting's value, so an overridden setting takes effect at once.
+    return _bands(tuple(tuple(band) for band in settings.RISK_BANDS))
+
+
+@cache
+def _bands(configured: tuple[tuple[int, str, str], ...]) -> tuple[Band, ...]:
     result, floor = [], 1
-    for ceiling, key, label in sorted(settings.RISK_BANDS):
+    for ceiling, key, label in sorted(configured):
         result.append(Band(key=key, label=label, floor=floor, ceiling=ceiling))
         floor = ceiling + 1
-    return result
+    return tuple(result)
 
 
 def band_for(value: int | None) -> Band | None:

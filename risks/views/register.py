@@ -1,13 +1,14 @@
 """The register list and the risk page (read-only)."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 
 from .. import access, as_at, selectors
 from ..choices import RiskStatus
+from ..paging import CountedPaginator
 from . import historical
 
 
@@ -19,8 +20,13 @@ def risk_list(request: HttpRequest) -> HttpResponse:
     visible = access.viewable_risks(request.user)
     options = selectors.register_filter_options(visible)
     filters = selectors.RegisterFilters.from_params(request.GET, options)
+    summary = selectors.register_summary(
+        visible, filters, link=filters.heat_map_links(reverse("risks:list"))
+    )
     rows = selectors.register_rows(filters.apply(visible)).order_by(*filters.ordering)
-    paginator = Paginator(rows, selectors.REGISTER_PAGE_SIZE)
+    paginator = CountedPaginator(
+        rows, selectors.REGISTER_PAGE_SIZE, count=summary.count
+    )
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "filters": filters,
@@ -28,9 +34,9 @@ def risk_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "page_range": paginator.get_elided_page_range(page.number, on_ends=1),
         "rows": selectors.register_page_rows(page, timezone.localdate()),
-        "heat_maps": selectors.heat_maps(filters.for_heat_map().apply(visible)),
+        "heat_maps": summary.heat_maps,
         "impact_headers": selectors.IMPACT_HEADERS,
-        "can_create": access.managed_organisations(request.user).exists(),
+        "can_create": access.manages_a_register(request.user),
     }
     return render(request, "risks/risk_list.html", context)
 

@@ -33,7 +33,7 @@ CSV_URL = reverse("risks:export_csv")
 # Queries for one export, whatever its length: session, user, filter options
 # (organisations, themes, owners), the risks with organisation and owner, and
 # their themes, controls and actions.
-EXPORT_QUERIES = 9
+EXPORT_QUERIES = 10  # with the membership that decides visibility
 
 
 def workbook(response):

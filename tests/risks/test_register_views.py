@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alignment.models import AlignmentLink, LinkStatus
+from risks import access, selectors
 from risks.choices import Category, RiskStatus
 
 from ..factories import (
@@ -21,10 +22,10 @@ from ..factories import (
 )
 
 URL = reverse("risks:list")
-# Queries for one register page: session, user, "New risk" check, filter options
-# (organisations, themes, owners), count, the page of rows, their themes, the
-# heat-map aggregate, and the signed-in user's membership.
-REGISTER_QUERIES = 11
+# Queries for one register page: session, user, the signed-in user's membership,
+# filter options (organisations, themes, owners), one grouped query for the count
+# and the heat maps, the page of rows and their themes.
+REGISTER_QUERIES = 9
 ROW = re.compile(r'class="govuk-table__cell app-register__ref">([^<]+)<')
 
 
@@ -153,6 +154,14 @@ def test_new_risk_link_only_for_governance(client, world):
     ]:
         text = register(client, world.users[username]).text
         assert ("New risk" in text) is expected, username
+
+
+def test_manages_a_register_agrees_with_the_query(world):
+    users = [*world.users.values(), UserFactory(is_superuser=True)]
+    for user in users:
+        expected = access.managed_organisations(user).exists()
+        assert access.manages_a_register(user) is expected, user.username
+    assert any(access.manages_a_register(user) for user in users)
 
 
 # --- Rows -------------------------------------------------------------------
@@ -489,3 +498,55 @@ def test_register_queries_do_not_grow_with_rows(
         assert f"{total} risks" in response.text
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1] == REGISTER_QUERIES
+
+
+# --- The count and the heat maps from one grouped query ----------------------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"status": "open"},
+        {"status": "closed"},
+        {"likelihood": "5"},
+        {"impact": "2", "status": "open"},
+        {"likelihood": "3", "impact": "4"},
+        {"category": "people"},
+        {"theme": "finance"},
+        {"q": "custody", "status": "open"},
+        {"organisation": "mps", "likelihood": "1"},
+    ],
+)
+def test_register_summary_counts_what_the_filters_select(world, register_world, params):
+    user = world.users["mopac-governance"]
+    visible = access.viewable_risks(user)
+    filters = selectors.RegisterFilters.from_params(
+        params, selectors.register_filter_options(visible)
+    )
+    summary = selectors.register_summary(visible, filters)
+    assert summary.count == filters.apply(visible).count()
+    # The heat maps are those of the risks without the status, likelihood and
+    # impact filters, exactly as heat_maps() draws them.
+    assert summary.heat_maps == selectors.heat_maps(
+        filters.for_heat_map().apply(visible)
+    )
+
+
+def test_register_page_links_and_pages_with_the_grouped_count(
+    client, world, register_world
+):
+    RiskFactory.create_batch(
+        120, organisation=world.mopac, current_likelihood=2, current_impact=2
+    )
+    response = register(client, world.users["mopac-governance"], likelihood="2")
+    assert "120 risks" in response.text
+    assert "page 1 of 2" in response.text
+    (count, query) = heat_cells(response)[("mopac", 2, 2)]
+    assert count == "120"
+    assert query == {
+        "organisation": "mopac",
+        "likelihood": "2",
+        "impact": "2",
+        "status": "open",
+    }
