@@ -24,8 +24,8 @@ from ..factories import (
 URL = reverse("risks:list")
 # Queries for one register page: session, user, the signed-in user's membership,
 # filter options (organisations, themes, owners), one grouped query for the count
-# and the heat maps, the page of rows and their themes.
-REGISTER_QUERIES = 9
+# and the heat maps, and the page of rows with their themes.
+REGISTER_QUERIES = 8
 ROW = re.compile(r'class="govuk-table__cell app-register__ref">([^<]+)<')
 
 
@@ -550,3 +550,14 @@ def test_register_page_links_and_pages_with_the_grouped_count(
         "impact": "2",
         "status": "open",
     }
+
+
+def test_row_lists_its_themes_a_to_z(client, world):
+    risk = world.mopac_risk
+    risk.themes.add(
+        ThemeFactory(name="Violence", slug="violence"),
+        ThemeFactory(name="Finance", slug="finance"),
+        ThemeFactory(name="Estates & <Property>", slug="estates"),
+    )
+    text = register(client, world.users["mopac-governance"]).text
+    assert "Themes: Estates &amp; &lt;Property&gt;, Finance, Violence</span>" in text
