@@ -2,11 +2,13 @@
 
     .venv/bin/python bench/load.py                  # 8 users, 30 s, PostgreSQL
     .venv/bin/python bench/load.py --database sqlite --users 4 --duration 10
+    .venv/bin/python bench/load.py --generate 1000  # 2 × 1,000 generated risks
 
 A throwaway database (PostgreSQL `rr_load`, or an SQLite file) is migrated and
-loaded with the demo (`load_demo`, development settings: it refuses production
-ones), the static files are collected into a temporary directory, and gunicorn
-serves the app on a free port of 127.0.0.1 with the production settings
+loaded with the demo (`load_demo`), or with `generate_register --risks-per-org N`
+when `--generate N` is given (both under development settings: they refuse
+production ones), the static files are collected into a temporary directory, and
+gunicorn serves the app on a free port of 127.0.0.1 with the production settings
 (`riskregister.settings.prod`, imported unchanged by a one-line module that only
 points STATIC_ROOT at that directory). Each simulated user signs in through the
 sign-in form, then loops until the time is up: the register, risk pages,
@@ -55,6 +57,12 @@ DEMO_USERS = (
     "mopac-reader",
     "met-reader",
     "panel-member",
+)
+# The users generate_register writes (it has no superuser or panel member).
+GENERATED_USERS = tuple(
+    f"bench-{org}-{role}"
+    for role in ("governance", "owner", "reader")
+    for org in ("mopac", "mps")
 )
 LOAD_MARK = re.compile(r" \[load [\w-]+ #\d+\]$")
 KINDS = ("sign-in", "register", "risk page", "history", "edit form", "save")
@@ -136,8 +144,10 @@ class Database:
             connection.close()
 
 
-def prepare(database: Database, workdir: Path, password: str) -> dict:
-    """Migrate, load the demo, collect static files; return gunicorn's environment."""
+def prepare(
+    database: Database, workdir: Path, password: str, generate: int | None = None
+) -> dict:
+    """Migrate, load the data, collect static files; return gunicorn's environment."""
     base = {
         key: value
         for key, value in os.environ.items()
@@ -166,7 +176,12 @@ def prepare(database: Database, workdir: Path, password: str) -> dict:
     print(f"Preparing a {database.kind} database ({database.url}) ...", flush=True)
     database.create()
     run([PYTHON, "manage.py", "migrate", "--noinput"], prod)
-    run([PYTHON, "manage.py", "load_demo"], dev)
+    if generate:
+        print(f"Generating 2 × {generate:,} risks ...", flush=True)
+        command = ["generate_register", f"--risks-per-org={generate}"]
+        run([PYTHON, "manage.py", *command], dev)
+    else:
+        run([PYTHON, "manage.py", "load_demo"], dev)
     run([PYTHON, "manage.py", "collectstatic", "--noinput"], prod)
     return prod
 
@@ -426,6 +441,12 @@ def main() -> int:
         "--database", choices=("postgresql", "sqlite"), default="postgresql"
     )
     parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument(
+        "--generate",
+        type=int,
+        metavar="N",
+        help="load 2 × N generated risks (generate_register) instead of the demo",
+    )
     parser.add_argument("--json", action="store_true", help="print figures as JSON")
     options = parser.parse_args()
     password = secrets.token_urlsafe(16)
@@ -433,12 +454,13 @@ def main() -> int:
     database = Database(options.database, workdir)
     server = None
     try:
-        env = prepare(database, workdir, password)
+        env = prepare(database, workdir, password, options.generate)
         port = free_port()
         server = start_server(env, port, options.workers, workdir / "gunicorn.log")
         stats = Stats()
+        names = GENERATED_USERS if options.generate else DEMO_USERS
         users = [
-            User(port, DEMO_USERS[i % len(DEMO_USERS)], f"u{i}", stats)
+            User(port, names[i % len(names)], f"u{i}", stats)
             for i in range(options.users)
         ]
         print(
@@ -481,6 +503,7 @@ def report(options, stats: Stats, history: dict, elapsed: float, log: str) -> in
         "users": options.users,
         "seconds": round(elapsed, 1),
         "database": options.database,
+        "risks": f"2 × {options.generate} generated" if options.generate else "demo",
         "workers": options.workers,
         "requests": total,
         "throughput": round(total / elapsed, 1),
@@ -512,7 +535,8 @@ def report(options, stats: Stats, history: dict, elapsed: float, log: str) -> in
         print(
             f"\n{total:,} requests in {elapsed:.1f} s: "
             f"{figures['throughput']} requests/s ({options.users} users, "
-            f"{options.database}, gunicorn -w {options.workers})"
+            f"{options.database}, {figures['risks']} risks, "
+            f"gunicorn -w {options.workers})"
         )
         print(f"{'page':<12}{'count':>8}{'p50 ms':>10}{'p95 ms':>10}")
         for kind, row in figures["pages"].items():
