@@ -201,7 +201,7 @@ def build_appendix(paper: PanelPaper, *, public: bool = False) -> Appendix:
         groups.sort(key=lambda group: group.short_name)
         theme_groups.append(ThemeGroup(name=theme.name, organisations=tuple(groups)))
 
-    maps = heat_maps(Risk.history.as_of(moment)) if paper.include_heat_maps else []
+    maps = heat_maps(as_at.snapshot(Risk, moment)) if paper.include_heat_maps else []
     return Appendix(
         as_at=paper.period_end,
         period_label=paper.period_label,

@@ -8,7 +8,7 @@ from django.db.models import F, OuterRef, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 
 from . import scoring
-from .as_at import end_of_day, start_of_day
+from .as_at import end_of_day, snapshot, start_of_day
 from .choices import RiskStatus
 from .models import Action, Control, ReportingPeriod, Review, Risk
 
@@ -174,7 +174,7 @@ def _overdue_reviews(period: ReportingPeriod, end: datetime):
         period_id=period.pk, history_date__lte=end, history_type="+"
     ).values("risk_id")
     at_end = (
-        Risk.history.as_of(end)
+        snapshot(Risk, end)
         .filter(organisation_id=period.organisation_id, status=RiskStatus.OPEN)
         .exclude(id__in=reviewed)
         .order_by("reference")

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from risks import as_at, services
 from risks.choices import Direction
-from risks.models import Control
+from risks.models import Control, Risk
 
 from ..factories import ReportingPeriodFactory
 
@@ -92,3 +92,56 @@ def test_direction_as_at(world):
     assert (
         as_at.directions_as_at(moment(2019, 7, 1), [risk_id])[risk_id] == Direction.NEW
     )
+
+
+def test_snapshot_matches_as_of_at_every_moment(world):
+    """The grouped snapshot returns exactly what simple-history's as_of() does."""
+    owner = world.users["mopac-owner"]
+    services.risk_update(
+        risk=world.mopac_risk,
+        user=owner,
+        data={"current_impact": 5},
+        at=moment(2030, 1, 1, 12),
+    )
+    kept = services.control_create(
+        risk=world.mopac_risk,
+        user=owner,
+        data={"description": "Board", "owner_post": "Head"},
+        at=moment(2030, 1, 1),
+    )
+    gone = services.control_create(
+        risk=world.mopac_risk,
+        user=owner,
+        data={"description": "Audit", "owner_post": "Head"},
+        at=moment(2030, 1, 1),  # the same instant as the first control
+    )
+    services.control_update(
+        control=kept,
+        user=owner,
+        data={"description": "Board (monthly)"},
+        at=moment(2030, 1, 20),
+    )
+    services.control_delete(control=gone, user=owner, at=moment(2030, 2, 1))
+
+    def rows(queryset):
+        return sorted((row.pk, row._history.history_id) for row in queryset)
+
+    moments = [
+        moment(2000, 1, 1),
+        moment(2030, 1, 1),
+        moment(2030, 1, 1, 12),
+        moment(2030, 1, 15),
+        moment(2030, 1, 20),
+        moment(2030, 2, 1),
+        moment(2031, 1, 1),
+    ]
+    for at in moments:
+        for model in (Risk, Control):
+            snapshot = as_at.snapshot(model, at)
+            assert rows(snapshot) == rows(model.history.as_of(at)), (model, at)
+            assert all(isinstance(row, model) for row in snapshot)
+    descriptions = [c.description for c in as_at.snapshot(Control, moment(2030, 1, 15))]
+    assert sorted(descriptions) == ["Audit", "Board"]
+    assert [c.description for c in as_at.snapshot(Control, moment(2031, 1, 1))] == [
+        "Board (monthly)"
+    ]
