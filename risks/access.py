@@ -34,7 +34,11 @@ def membership_of(user: User) -> Membership | None:
         return None
     if not hasattr(user, "_membership_cache"):
         user._membership_cache = (
-            Membership.objects.select_related("organisation").filter(user=user).first()
+            Membership.objects.select_related("organisation")
+            # Read with the membership, so that visibility needs no query for it.
+            .annotate(on_panel=Exists(PanelMember.objects.filter(user=user)))
+            .filter(user=user)
+            .first()
         )
     return user._membership_cache
 
@@ -62,24 +66,36 @@ def viewable_risks(user: User) -> QuerySet[Risk]:
     if user.is_superuser:
         return risks
     agreed = _agreed_links()
-    panel_visible = Q(Exists(PanelMember.objects.filter(user=user))) & (
-        Q(pk__in=agreed.values("proposer_risk"))
-        | Q(pk__in=agreed.values("partner_risk"))
+    # The Audit Panel reads every risk of an agreed link.
+    on_agreed_link = Q(pk__in=agreed.values("proposer_risk")) | Q(
+        pk__in=agreed.values("partner_risk")
     )
     membership = membership_of(user)
     if membership is None:
-        return risks.filter(panel_visible)
-    # The organisation is known from the membership already loaded for this
-    # request: a literal in the query rather than one more subquery in each.
+        return risks.filter(
+            Q(Exists(PanelMember.objects.filter(user=user))) & on_agreed_link
+        )
+    # The organisation (and panel seat) are known from the membership already
+    # loaded for this request: literals in the query, not subqueries in each.
     own = membership.organisation_id
     # The other side of an agreed link with one of the user's organisation's risks.
     # Uncorrelated `pk IN (...)` subqueries: planned once, not once per risk row.
-    aligned_with_own = Q(
-        pk__in=agreed.filter(partner_risk__organisation_id=own).values("proposer_risk")
-    ) | Q(
-        pk__in=agreed.filter(proposer_risk__organisation_id=own).values("partner_risk")
+    visible = (
+        Q(organisation_id=own)
+        | Q(
+            pk__in=agreed.filter(partner_risk__organisation_id=own).values(
+                "proposer_risk"
+            )
+        )
+        | Q(
+            pk__in=agreed.filter(proposer_risk__organisation_id=own).values(
+                "partner_risk"
+            )
+        )
     )
-    return risks.filter(Q(organisation_id=own) | aligned_with_own | panel_visible)
+    if membership.on_panel:
+        visible |= on_agreed_link
+    return risks.filter(visible)
 
 
 def visible_agreed_links(user: User, risk: Risk) -> QuerySet:

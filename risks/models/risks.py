@@ -184,7 +184,12 @@ class Risk(models.Model):
                 "public summary for redacted papers.",
             ),
         ]
-        indexes = [models.Index(fields=["organisation", "status"])]
+        indexes = [
+            models.Index(fields=["organisation", "status"]),
+            # The register's default order: its first page is read off this
+            # index instead of sorting every visible risk.
+            models.Index(fields=["reference", "id"], name="risk_register_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"

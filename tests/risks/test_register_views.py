@@ -22,10 +22,11 @@ from ..factories import (
 )
 
 URL = reverse("risks:list")
-# Queries for one register page: session, user, the signed-in user's membership,
-# filter options (organisations, themes, owners), one grouped query for the count
-# and the heat maps, and the page of rows with their themes.
-REGISTER_QUERIES = 8
+# Queries for one register page: session, user, the signed-in user's membership
+# (with their panel seat), the filter options (organisations, themes and owners
+# in one UNION), one grouped query for the count and the heat maps, and the page
+# of rows with their themes.
+REGISTER_QUERIES = 6
 ROW = re.compile(r'class="govuk-table__cell app-register__ref">([^<]+)<')
 
 
@@ -561,3 +562,23 @@ def test_row_lists_its_themes_a_to_z(client, world):
     )
     text = register(client, world.users["mopac-governance"]).text
     assert "Themes: Estates &amp; &lt;Property&gt;, Finance, Violence</span>" in text
+
+
+def test_filter_options_in_order_with_owners_of_visible_risks_only(world):
+    ThemeFactory(name="Violence", slug="violence")
+    ThemeFactory(name="Finance", slug="finance")
+    ownerless = RiskFactory(organisation=world.mopac, owner=None)
+    options = selectors.register_filter_options(
+        access.viewable_risks(world.users["mopac-governance"])
+    )
+    assert [o.value for o in options.organisations] == ["mopac", "mps"]
+    assert [(o.value, o.label) for o in options.themes] == [
+        ("finance", "Finance"),
+        ("violence", "Violence"),
+    ]
+    # The MPS owner's risk is not visible to MOPAC without an agreed link.
+    # An ownerless risk adds no option (and no NULL trips the owner query).
+    assert [(o.value, o.label) for o in options.owners] == [
+        ("mopac-owner", "mopac-owner (Director of Strategy)")
+    ]
+    assert ownerless.owner is None
