@@ -223,7 +223,8 @@ class RegisterReport(models.Model):
 
     Registers too large to render during a request are rendered by a task into
     one of these. While nothing in the register changes up to the period end
-    (`data_version`), the stored PDF is served again instead of a new render.
+    (`data_version`) and the report's markup is the same (`layout_version`), the
+    stored PDF is served again instead of a new render.
     """
 
     organisation = models.ForeignKey(
@@ -235,6 +236,10 @@ class RegisterReport(models.Model):
     period_label = models.CharField("reporting period", max_length=20)
     data_version = models.DateTimeField(
         help_text="The register's latest recorded change up to the period end."
+    )
+    layout_version = models.PositiveIntegerField(
+        default=1,
+        help_text="The report layout it was rendered with (LAYOUT_VERSION).",
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -261,8 +266,14 @@ class RegisterReport(models.Model):
         ordering = ["-requested_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "period", "period_label", "data_version"],
-                name="register_report_one_per_register_version",
+                fields=[
+                    "organisation",
+                    "period",
+                    "period_label",
+                    "data_version",
+                    "layout_version",
+                ],
+                name="register_report_one_per_register_layout_version",
             )
         ]
 

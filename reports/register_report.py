@@ -48,6 +48,10 @@ TEMPLATE = "reports/register.html"
 # in reports/fetcher.py).
 STYLESHEETS = ("css/paper.css", "css/register.css")
 TITLE = "Corporate risk register"
+# Stored renders are reused while the data is unchanged (register_services.py):
+# bump this whenever the template or stylesheets change what the PDF looks like,
+# so that renders made with the old layout are not served again.
+LAYOUT_VERSION = 2
 SCOPE_NOTE = (
     "Open risks as at the end of the period. Risks closed during the period are "
     "listed at the end; draft risks and risks closed before the period are not "
@@ -131,6 +135,13 @@ class Score:
     @property
     def band(self) -> scoring.Band | None:
         return scoring.band_for(self.value)
+
+    @property
+    def text(self) -> str:
+        """E.g. "3 × 4 = 12 High", as the report prints it."""
+        if not self.value:
+            return "not scored"
+        return f"{self.likelihood} × {self.impact} = {self.value} {self.band.label}"
 
 
 @dataclass(frozen=True)
@@ -561,12 +572,12 @@ def render_register_pdf(document: RegisterReportDocument) -> bytes:
 
     _cache_page_references()
 
-    html = HTML(
-        string=render_register_html(document),
-        base_url=STATIC_BASE_URL,
-        url_fetcher=SafeFetcher(),
-    )
-    with _cyclic_gc_paused():
+    with _cyclic_gc_paused():  # parsing the HTML builds many objects too
+        html = HTML(
+            string=render_register_html(document),
+            base_url=STATIC_BASE_URL,
+            url_fetcher=SafeFetcher(),
+        )
         return html.write_pdf(pdf_variant="pdf/ua-1")
 
 

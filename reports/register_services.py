@@ -2,8 +2,9 @@
 
 Small registers are rendered during the request (reports/views/register.py);
 larger ones by the `render_register_report` task into a RegisterReport row. A
-ready render is reused while the register's data up to the period end is
-unchanged, so asking again costs one query, not a render.
+ready render is reused while the register's data up to the period end and the
+report's layout (LAYOUT_VERSION) are unchanged, so asking again costs one query,
+not a render.
 """
 
 import hashlib
@@ -82,8 +83,8 @@ def register_report_request(
 ) -> RenderState:
     """Return the stored render of this register as at the period end, or start one.
 
-    A ready render of the same data is reused. A render in progress is left to
-    finish. A failed (or abandoned) one is started again only when asked to
+    A ready render of the same data and layout is reused. A render in progress is
+    left to finish. A failed (or abandoned) one is started again only when asked to
     (`retry`), so that reloading a failure page does not start render after render.
     """
     at = at or timezone.now()
@@ -93,6 +94,7 @@ def register_report_request(
         period=period,
         period_label=period.label,
         data_version=version,
+        layout_version=register_report.LAYOUT_VERSION,
         defaults={"requested_at": at, "risk_count": risk_count},
     )
     if created or (retry and has_failed(report, at)):

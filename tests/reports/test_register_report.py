@@ -246,6 +246,38 @@ def test_risk_entry_has_statement_scores_travel_appetite_controls_actions(render
     assert "Direction of travel: Stable (→)" in sensitive
 
 
+def test_risk_entry_reads_in_order_with_controls_and_actions_each_in_one_paragraph(
+    rendered,
+):
+    # An entry is a heading and four paragraphs: statement; owner, appetite,
+    # travel and scores; the controls; the actions (numbered, in due-date order).
+    entry = rendered.text.split(f"MOPAC-R01 {VICTIMS}")[-1].split("MOPAC-R02")[0]
+    order = [
+        "Because of pressures on",
+        "Owner: Director of Strategy.",
+        "Category:",
+        "Appetite:",
+        "Direction of travel:",
+        "Scores: inherent",
+        "; previous quarter",
+        "; current",
+        "; target",
+        "Control 1:",
+        "Action 1:",
+        "Action 2:",
+        "Overdue by 30 days.",
+        "Action 3:",
+    ]
+    positions = [entry.find(words) for words in order]
+    assert -1 not in positions, dict(zip(order, positions, strict=True))
+    assert positions == sorted(positions)
+    # A risk with neither controls nor actions says so.
+    r10 = rendered.text.split("MOPAC-R10 Workforce capacity in the control room")[-1]
+    r10 = r10.split("Risks closed during the period")[0]
+    assert "Controls: none recorded." in r10
+    assert "Actions: none recorded." in r10
+
+
 def test_pdf_is_tagged_with_title_language_dates_and_outline(rendered):
     reader = PdfReader(io.BytesIO(rendered.pdf))
     root = reader.trailer["/Root"]
@@ -539,6 +571,29 @@ def test_a_change_up_to_the_period_end_renders_again(
         assert client.get(report_url(pdf=True)).status_code == 202
     assert len(callbacks) == 1
     assert RegisterReport.objects.count() == 2
+
+
+def test_a_new_layout_version_renders_again(
+    client, rw, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    settings.REGISTER_PDF_INLINE_MAX_RISKS = 2
+    client.force_login(rw.users["mopac-reader"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.get(report_url(pdf=True)).status_code == 202
+    old = RegisterReport.objects.get()
+    assert old.layout_version == register_report.LAYOUT_VERSION
+    assert client.get(report_url(pdf=True)).status_code == 200
+    # Same data, but the template or stylesheet changed: the old render is not
+    # served again.
+    monkeypatch.setattr(
+        register_report, "LAYOUT_VERSION", register_report.LAYOUT_VERSION + 1
+    )
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert client.get(report_url(pdf=True)).status_code == 202
+    assert len(callbacks) == 1
+    new = RegisterReport.objects.exclude(pk=old.pk).get()
+    assert new.data_version == old.data_version
+    assert new.layout_version == register_report.LAYOUT_VERSION
 
 
 def test_a_failed_render_says_so_and_can_be_tried_again(
