@@ -106,6 +106,7 @@ def link_agree(
         reason,
     )
     record(link, user=user, reason=reason or "Alignment agreed", at=at)
+    access.links_changed()  # both sides now see both risks
     return link
 
 
@@ -147,6 +148,7 @@ def link_end(
     _require_reason(reason, "Say why the link is ending.")
     link.status = LinkStatus.ENDED
     record(link, user=user, reason=reason, at=at)
+    access.links_changed()  # read access ends at once
     return link
 
 

@@ -7,7 +7,17 @@ grants the other organisation (and the Audit Panel) read access.
 
 from django.apps import apps
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    CharField,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    StringAgg,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast
 
 from .choices import Role
 from .models import (
@@ -28,19 +38,65 @@ def _agreed_links() -> QuerySet:
     return link_model.objects.filter(status="agreed")
 
 
+# An organisation rarely has more risks aligned with another's than this; beyond
+# it, visibility falls back to subqueries rather than a long literal list.
+ALIGNED_IDS_LIMIT = 500
+
+
+def _other_sides(own_side: str, other_side: str) -> Subquery:
+    """The ids of the other risks of agreed links whose `own_side` is ours, as text."""
+    return Subquery(
+        _agreed_links()
+        .filter(**{f"{own_side}__organisation_id": OuterRef("organisation_id")})
+        .order_by()
+        .values("status")  # a single group: every row is "agreed"
+        .annotate(ids=StringAgg(Cast(f"{other_side}_id", CharField()), Value(",")))
+        .values("ids")
+    )
+
+
+# Bumped by every change to an agreed link in this process (links_changed): a
+# membership read before it was read with the old aligned risks, so is read again.
+_links_generation = 0
+
+
+def links_changed() -> None:
+    """Note that an alignment link was agreed or ended: re-read visibility."""
+    global _links_generation
+    _links_generation += 1
+
+
 def membership_of(user: User) -> Membership | None:
-    """Return the user's organisation membership, cached on the user object."""
+    """Return the user's organisation membership, cached on the user object.
+
+    Read with it, in the same query, are what visibility needs: whether the user
+    sits on the Audit Panel, and which other organisations' risks their
+    organisation sees through agreed links. The cache lives as long as the user
+    object (one request) and is dropped when a link changes (links_changed).
+    """
     if not user.is_authenticated:
         return None
-    if not hasattr(user, "_membership_cache"):
-        user._membership_cache = (
+    cached = getattr(user, "_membership_cache", None)
+    if cached is None or cached[0] != _links_generation:
+        membership = (
             Membership.objects.select_related("organisation")
-            # Read with the membership, so that visibility needs no query for it.
-            .annotate(on_panel=Exists(PanelMember.objects.filter(user=user)))
+            .annotate(
+                on_panel=Exists(PanelMember.objects.filter(user=user)),
+                aligned_as_partner=_other_sides("partner_risk", "proposer_risk"),
+                aligned_as_proposer=_other_sides("proposer_risk", "partner_risk"),
+            )
             .filter(user=user)
             .first()
         )
-    return user._membership_cache
+        cached = user._membership_cache = (_links_generation, membership)
+    return cached[1]
+
+
+def _aligned_risk_ids(membership: Membership) -> list[int]:
+    text = (
+        f"{membership.aligned_as_partner or ''},{membership.aligned_as_proposer or ''}"
+    )
+    return sorted({int(pk) for pk in text.split(",") if pk})
 
 
 def is_panel_member(user: User) -> bool:
@@ -75,24 +131,27 @@ def viewable_risks(user: User) -> QuerySet[Risk]:
         return risks.filter(
             Q(Exists(PanelMember.objects.filter(user=user))) & on_agreed_link
         )
-    # The organisation (and panel seat) are known from the membership already
-    # loaded for this request: literals in the query, not subqueries in each.
+    # The organisation, the risks aligned with its own and the panel seat were
+    # read with the membership for this request: literals in the query rather
+    # than subqueries in each (cheaper to build, to plan and to run).
     own = membership.organisation_id
-    # The other side of an agreed link with one of the user's organisation's risks.
-    # Uncorrelated `pk IN (...)` subqueries: planned once, not once per risk row.
-    visible = (
-        Q(organisation_id=own)
-        | Q(
+    aligned = _aligned_risk_ids(membership)
+    visible = Q(organisation_id=own)
+    if len(aligned) <= ALIGNED_IDS_LIMIT:
+        if aligned:
+            visible |= Q(pk__in=aligned)
+    else:
+        # The other side of an agreed link with one of the organisation's risks;
+        # uncorrelated `pk IN (...)`: planned once, not once per risk row.
+        visible |= Q(
             pk__in=agreed.filter(partner_risk__organisation_id=own).values(
                 "proposer_risk"
             )
-        )
-        | Q(
+        ) | Q(
             pk__in=agreed.filter(proposer_risk__organisation_id=own).values(
                 "partner_risk"
             )
         )
-    )
     if membership.on_panel:
         visible |= on_agreed_link
     return risks.filter(visible)

@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 
 from django.conf import settings
 
@@ -28,12 +27,18 @@ def score(likelihood: int | None, impact: int | None) -> int | None:
 
 def bands() -> tuple[Band, ...]:
     """Return the configured rating bands, lowest first."""
-    # Keyed on the setting's value, so an overridden setting takes effect at once.
-    return _bands(tuple(tuple(band) for band in settings.RISK_BANDS))
+    configured = settings.RISK_BANDS
+    # Built again only when the setting is another object (an overridden
+    # setting takes effect at once); the cache holds it, so its id stays unique.
+    if _bands_cache[0] is not configured:
+        _bands_cache[:] = [configured, _build_bands(configured)]
+    return _bands_cache[1]
 
 
-@cache
-def _bands(configured: tuple[tuple[int, str, str], ...]) -> tuple[Band, ...]:
+_bands_cache: list = [None, ()]
+
+
+def _build_bands(configured) -> tuple[Band, ...]:
     result, floor = [], 1
     for ceiling, key, label in sorted(configured):
         result.append(Band(key=key, label=label, floor=floor, ceiling=ceiling))

@@ -261,17 +261,19 @@ class RegisterFilters:
 
     def heat_map_links(self, list_url: str) -> Callable[[str], "CellLink"]:
         """Return organisation slug → CellLink: the register filtered to a cell."""
+        # The query string is built once per organisation: a register draws 50
+        # cells, and only the ratings (plain digits) differ between them.
         kept = self.for_heat_map().params
+        kept.pop("organisation", None)  # each map's cells name their own
 
         def links(organisation: str) -> CellLink:
+            query = urlencode(
+                kept | {"organisation": organisation, "status": RiskStatus.OPEN}
+            )
+            prefix = f"{list_url}?{query}"
+
             def link(likelihood: int, impact: int) -> str:
-                cell = {
-                    "organisation": organisation,
-                    "likelihood": likelihood,
-                    "impact": impact,
-                    "status": RiskStatus.OPEN,
-                }
-                return f"{list_url}?{urlencode(kept | cell)}"
+                return f"{prefix}&likelihood={likelihood:d}&impact={impact:d}"
 
             return link
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from risks import access
 from risks.choices import Role
 from risks.services import _grant_change
 
@@ -35,6 +36,17 @@ def _member(org, role, name, post):
     user = UserFactory(username=name)
     MembershipFactory(user=user, organisation=org, role=role, post_title=post)
     return user
+
+
+@pytest.fixture(autouse=True)
+def fresh_access_caches():
+    """Start each test with no user's visibility cached.
+
+    The cache is meant to live for one request (one user object). Module-scoped
+    fixtures share user objects between tests whose transactions roll back, so a
+    link a previous test ended (and rolled back) must not stay remembered.
+    """
+    access.links_changed()
 
 
 @pytest.fixture

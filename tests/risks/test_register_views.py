@@ -165,6 +165,25 @@ def test_manages_a_register_agrees_with_the_query(world):
     assert any(access.manages_a_register(user) for user in users)
 
 
+def test_visibility_is_the_same_with_aligned_ids_as_literals_or_subqueries(
+    world, monkeypatch
+):
+    agree(world.mopac_risk, world.mps_risk)
+    RiskFactory(organisation=world.mps, reference="MPS-R02")
+    seen, literal = {}, access.ALIGNED_IDS_LIMIT
+    for limit in (literal, -1):  # -1: always the subqueries
+        monkeypatch.setattr(access, "ALIGNED_IDS_LIMIT", limit)
+        access.links_changed()
+        seen[limit] = {
+            name: set(access.viewable_risks(user).values_list("reference", flat=True))
+            for name, user in world.users.items()
+        }
+    assert seen[literal] == seen[-1]
+    assert seen[-1]["mopac-reader"] == {"MOPAC-R01", "MPS-R01"}
+    assert seen[-1]["panel"] == {"MOPAC-R01", "MPS-R01"}
+    assert seen[-1]["outsider"] == set()
+
+
 # --- Rows -------------------------------------------------------------------
 
 
