@@ -395,7 +395,7 @@ def data_version(organisation: Organisation, period: ReportingPeriod) -> datetim
 def open_risk_count(organisation: Organisation, period: ReportingPeriod) -> int:
     """Return how many risks the report has an entry for (one query)."""
     return (
-        Risk.history.as_of(report_moment(period))
+        as_at.snapshot(Risk, report_moment(period))
         .filter(organisation_id=organisation.pk, status=RiskStatus.OPEN)
         .count()
     )
@@ -418,7 +418,7 @@ def build_register_report(
         periods = organisation_periods(organisation)
     previous = previous_period(periods, period)
     snapshot = list(
-        Risk.history.as_of(moment)
+        as_at.snapshot(Risk, moment)
         .filter(_in_report(period), organisation_id=organisation.pk)
         .order_by("id")
     )
