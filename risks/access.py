@@ -114,6 +114,14 @@ def is_governance(user: User, organisation: Organisation | None = None) -> bool:
     return organisation is None or membership.organisation_id == organisation.pk
 
 
+def _on_agreed_link() -> Q:
+    """Risks on either side of an agreed link: what the Audit Panel reads."""
+    agreed = _agreed_links()
+    return Q(pk__in=agreed.values("proposer_risk")) | Q(
+        pk__in=agreed.values("partner_risk")
+    )
+
+
 def viewable_risks(user: User) -> QuerySet[Risk]:
     """Return the risks the user may read."""
     risks = Risk.objects.all()
@@ -121,16 +129,10 @@ def viewable_risks(user: User) -> QuerySet[Risk]:
         return risks.none()
     if user.is_superuser:
         return risks
-    agreed = _agreed_links()
-    # The Audit Panel reads every risk of an agreed link.
-    on_agreed_link = Q(pk__in=agreed.values("proposer_risk")) | Q(
-        pk__in=agreed.values("partner_risk")
-    )
     membership = membership_of(user)
     if membership is None:
-        return risks.filter(
-            Q(Exists(PanelMember.objects.filter(user=user))) & on_agreed_link
-        )
+        on_panel = Q(Exists(PanelMember.objects.filter(user=user)))
+        return risks.filter(on_panel & _on_agreed_link())
     # The organisation, the risks aligned with its own and the panel seat were
     # read with the membership for this request: literals in the query rather
     # than subqueries in each (cheaper to build, to plan and to run).
@@ -143,6 +145,7 @@ def viewable_risks(user: User) -> QuerySet[Risk]:
     else:
         # The other side of an agreed link with one of the organisation's risks;
         # uncorrelated `pk IN (...)`: planned once, not once per risk row.
+        agreed = _agreed_links()
         visible |= Q(
             pk__in=agreed.filter(partner_risk__organisation_id=own).values(
                 "proposer_risk"
@@ -153,7 +156,7 @@ def viewable_risks(user: User) -> QuerySet[Risk]:
             )
         )
     if membership.on_panel:
-        visible |= on_agreed_link
+        visible |= _on_agreed_link()
     return risks.filter(visible)
 
 

@@ -338,7 +338,7 @@ def register_rows(risks: QuerySet[Risk]) -> QuerySet:
         .values("names")
     )
     return (
-        with_review_scores(risks.with_scores())
+        with_review_scores(risks.with_scores("current"))  # the score sorts use
         .values(*REGISTER_ROW_FIELDS)
         .annotate(theme_names=Subquery(theme_names))
     )

@@ -73,12 +73,12 @@ class RiskQuerySet(models.QuerySet):
     def for_organisation(self, organisation: Organisation):
         return self.filter(organisation=organisation)
 
-    def with_scores(self):
-        """Annotate inherent, current and target scores (L × I) for sorting."""
+    def with_scores(self, *parts: str):
+        """Annotate the scores (L × I) of the parts, all three by default, to sort."""
         return self.annotate(
             **{
                 f"{part}_score_db": F(f"{part}_likelihood") * F(f"{part}_impact")
-                for part in SCORE_PARTS
+                for part in parts or SCORE_PARTS
             }
         )
 

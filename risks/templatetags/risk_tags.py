@@ -153,3 +153,17 @@ def select_options(options, selected) -> str:
             for option in options
         )
     )
+
+
+@register.simple_tag
+def filter_select(name: str, label: str, options, selected, any_label: str = ""):
+    """Return a labelled <select> of the register's filter form."""
+    blank = f'<option value="">{escape(any_label)}</option>' if any_label else ""
+    return mark_safe(  # noqa: S308 - every value is escaped here
+        '<div class="govuk-form-group app-filters__item">'
+        f'<label class="govuk-label govuk-label--s" for="filter-{escape(name)}">'
+        f"{escape(label)}</label>"
+        f'<select class="govuk-select app-filters__select" id="filter-{escape(name)}" '
+        f'name="{escape(name)}">{blank}{select_options(options, selected)}</select>'
+        "</div>"
+    )
