@@ -56,6 +56,7 @@ format: install-dev
 test: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	@mkdir -p var  # the settings' SQLite file lives there: no warning on a fresh clone
 	DJANGO_SETTINGS_MODULE=riskregister.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
