@@ -32,9 +32,9 @@ def snapshot(model: type[models.Model], moment: datetime) -> QuerySet:
     as_of() keeps each version that has no later one by the moment: an anti-join
     probed once per version (20 per risk). Here each object's last version time
     is found once, by a grouped scan of the (id, history_date) index, and its
-    version joined to it: the same rows (ties and deletions alike), in a fifth
-    of the time for a register. For a few objects (filtered by id first) as_of()
-    itself is the cheaper of the two.
+    version joined to it: the same rows (ties and deletions alike). For 2,000
+    risks of 20 versions: 98 → 14 ms on SQLite, 40 → 34 ms on PostgreSQL. For a
+    few objects (filtered by id first) as_of() itself is the cheaper of the two.
     """
     history = model.history
     quote = connection.ops.quote_name
@@ -48,11 +48,7 @@ def snapshot(model: type[models.Model], moment: datetime) -> QuerySet:
         f"FROM {table} WHERE {at} <= %s GROUP BY {object_id}) l "
         f"ON h.{object_id} = l.{object_id} AND h.{at} = l.last"
     )
-    latest = RawSQL(  # noqa: S611
-        sql,
-        [moment],
-    )
-    queryset = history.filter(pk__in=latest)
+    queryset = history.filter(pk__in=RawSQL(sql, [moment]))  # noqa: S611
     queryset._as_of = moment  # as as_of() marks the instances it makes
     return queryset.as_instances()
 

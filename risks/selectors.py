@@ -502,6 +502,8 @@ def heat_maps(
 
 @dataclass(frozen=True)
 class RegisterSummary:
+    """The register's row count under its filters and its heat maps."""
+
     count: int  # risks matching every filter
     heat_maps: list[HeatMap]
 
