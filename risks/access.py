@@ -103,6 +103,9 @@ def is_panel_member(user: User) -> bool:
     """Say whether the user holds the Audit Panel capability."""
     if not user.is_authenticated:
         return False
+    membership = membership_of(user)  # read with the panel seat, for members
+    if membership is not None:
+        return membership.on_panel
     return PanelMember.objects.filter(user=user).exists()
 
 

@@ -14,6 +14,7 @@ from risks import access, selectors
 from risks.choices import Category, RiskStatus
 
 from ..factories import (
+    PanelMemberFactory,
     ReportingPeriodFactory,
     ReviewFactory,
     RiskFactory,
@@ -163,6 +164,16 @@ def test_manages_a_register_agrees_with_the_query(world):
         expected = access.managed_organisations(user).exists()
         assert access.manages_a_register(user) is expected, user.username
     assert any(access.manages_a_register(user) for user in users)
+
+
+def test_panel_seat_read_with_the_membership_or_on_its_own(world):
+    member_on_panel = world.users["mps-reader"]
+    PanelMemberFactory(user=member_on_panel)
+    access.links_changed()  # the seat was added after the world was built
+    assert access.is_panel_member(member_on_panel)
+    assert access.is_panel_member(world.users["panel"])  # no membership
+    assert not access.is_panel_member(world.users["mopac-reader"])
+    assert not access.is_panel_member(world.users["outsider"])
 
 
 def test_visibility_is_the_same_with_aligned_ids_as_literals_or_subqueries(
