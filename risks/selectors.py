@@ -490,14 +490,9 @@ def _heat_maps(
     ]
 
 
-def heat_maps(
-    risks: QuerySet[Risk], link: Callable[[str], CellLink] | None = None
-) -> list[HeatMap]:
-    """Count open risks by current likelihood and impact, one grid per organisation.
-
-    With `link` (organisation slug → CellLink), each cell carries its link.
-    """
-    return _heat_maps(_grid_counts(risks.filter(status=RiskStatus.OPEN)), link)
+def heat_maps(risks: QuerySet[Risk]) -> list[HeatMap]:
+    """Count open risks by current likelihood and impact, one grid per organisation."""
+    return _heat_maps(_grid_counts(risks.filter(status=RiskStatus.OPEN)), None)
 
 
 @dataclass(frozen=True)
