@@ -84,7 +84,8 @@ def measure(output: str) -> dict:
     built = time.perf_counter()
     html = register_report.render_register_html(document)
     templated = time.perf_counter()
-    pdf = register_report.render_register_pdf(document)
+    rendering: dict = {}
+    pdf = register_report.render_register_pdf(document, rendering)
     finished, cpu_finished = time.perf_counter(), time.process_time()
     Path(output).write_bytes(pdf)
     return {
@@ -100,6 +101,8 @@ def measure(output: str) -> dict:
         "pdf_kb": len(pdf) // 1024,
         "html_kb": len(html) // 1024,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        # Parts, workers, phases and the workers' own peak memory, when in parts.
+        **{f"render_{name}": value for name, value in rendering.items()},
     }
 
 

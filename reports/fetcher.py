@@ -75,3 +75,14 @@ class SafeFetcher(URLFetcher):
         if url[:5].lower() == "data:":
             return super().fetch(url, headers)
         raise RefusedURL(f"The paper may not load {url[:200]}")
+
+
+def preloaded_resources() -> dict[str, tuple[bytes, str]]:
+    """Return every allow-listed stylesheet by URL, for renderers without Django."""
+    return {
+        f"{STATIC_BASE_URL}{path}": (
+            static_path(path).read_bytes(),
+            CONTENT_TYPES[".css"],
+        )
+        for path in sorted(ALLOWED_STATIC)
+    }

@@ -14,16 +14,20 @@ during the period are listed at the end; draft risks and risks closed before the
 period started are left out.
 """
 
-import gc
+import itertools
+import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 
+from django.conf import settings
 from django.db.models import Q, Subquery
 from django.template.loader import render_to_string
+from django.utils.formats import date_format
+from django.utils.safestring import SafeString
 from django.utils.text import slugify
 
 from risks import as_at, scoring
@@ -51,7 +55,7 @@ TITLE = "Corporate risk register"
 # Stored renders are reused while the data is unchanged (register_services.py):
 # bump this whenever the template or stylesheets change what the PDF looks like,
 # so that renders made with the old layout are not served again.
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 SCOPE_NOTE = (
     "Open risks as at the end of the period. Risks closed during the period are "
     "listed at the end; draft risks and risks closed before the period are not "
@@ -513,72 +517,161 @@ def build_register_report(
 
 # --- HTML and PDF -------------------------------------------------------------
 
-
-def render_register_html(document: RegisterReportDocument) -> str:
-    """Return the report as a standalone HTML document, as WeasyPrint prints it."""
-    return render_to_string(TEMPLATE, {"doc": document, "stylesheets": STYLESHEETS})
+NUMBERS_TEMPLATE = "reports/register_page_numbers.html"
 
 
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for the length of a render.
+def css_string(text: str) -> str:
+    """Quote text as a CSS string; anything but letters, digits and spaces escaped."""
+    escaped = "".join(
+        char
+        if char.isascii() and (char.isalnum() or char == " ")
+        else f"\\{ord(char):x} "
+        for char in text
+    )
+    return f'"{escaped}"'
 
-    WeasyPrint builds millions of small objects that all live until the render
-    ends; the collector scans them again and again (about a third of the time
-    for a 1,000-risk register). Reference counting still frees memory meanwhile.
+
+def page_css(document: RegisterReportDocument, *, numbered: bool = True) -> SafeString:
+    """Return the @page rule with the running texts as literal strings."""
+    period = f"{document.period.label}, as at {date_format(document.as_at, 'j F Y')}"
+    boxes = {
+        "top-left": css_string(document.running_name),
+        "top-center": css_string(document.marking),
+        "top-right": css_string(period),
+        "bottom-center": css_string(document.marking),
+    }
+    if not numbered:
+        boxes["bottom-right"] = "none"
+    rules = " ".join(f"@{box} {{ content: {value}; }}" for box, value in boxes.items())
+    return SafeString(f"@page {{ {rules} }}")
+
+
+@dataclass(frozen=True)
+class Part:
+    """The risks one part of the report prints, and where it starts and stops."""
+
+    risks: tuple[ReportRisk, ...]
+    continuation: bool = False  # starts inside the Risks section
+    continues: bool = False  # stops after its entries
+
+
+def _weight(risk: ReportRisk) -> int:
+    """Roughly how much text an entry prints (layout time follows the lines)."""
+    return (
+        250
+        + len(risk.title)
+        + len(risk.statement)
+        + sum(len(c.description) + 60 for c in risk.controls)
+        + sum(len(a.description) + 90 for a in risk.actions)
+    )
+
+
+def split_parts(document: RegisterReportDocument) -> list[Part]:
+    """Cut the risks into parts of about equal text, counting the summary's lines.
+
+    One part for every REGISTER_PDF_PART_RISKS open risks (started), at most
+    REGISTER_PDF_MAX_PARTS. The count depends on the data and settings alone,
+    never on the machine, so the same register gives the same bytes anywhere.
     """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+    part_risks = settings.REGISTER_PDF_PART_RISKS
+    max_parts = settings.REGISTER_PDF_MAX_PARTS
+    risks = document.risks
+    count = min(max_parts, -(-len(risks) // part_risks), len(risks))
+    if count <= 1:
+        return [Part(risks)]
+    summary = 4000 + 110 * (
+        len(document.outside_appetite) + len(document.overdue_actions)
+    )
+    weights = [_weight(risk) for risk in risks]
+    total = summary + sum(weights)
+    # Cut before the entry that takes the text so far past the next share, but
+    # leave every part at least one entry.
+    cuts, running = [], summary + weights[0]
+    for index in range(1, len(risks)):
+        share = total * (len(cuts) + 1) / count
+        room = len(risks) - index > count - 1 - len(cuts)
+        if len(cuts) < count - 1 and (running + weights[index] / 2 > share or not room):
+            cuts.append(index)
+        running += weights[index]
+    bounds = [0, *cuts, len(risks)]
+    last = len(bounds) - 2
+    return [
+        Part(risks[start:end], continuation=i > 0, continues=i < last)
+        for i, (start, end) in enumerate(itertools.pairwise(bounds))
+    ]
 
 
-def _cache_page_references() -> None:
-    """Work around a quadratic cost of tagged PDFs in pydyf 0.13 (output unchanged).
+def render_register_html(
+    document: RegisterReportDocument, part: Part | None = None, *, numbered=True
+) -> str:
+    """Return the report, or one part of it, as a standalone HTML document."""
+    part = part or Part(document.risks)
+    return render_to_string(
+        TEMPLATE,
+        {
+            "doc": document,
+            "risks": part.risks,
+            "continuation": part.continuation,
+            "continues": part.continues,
+            "stylesheets": STYLESHEETS,
+            "page_css": page_css(document, numbered=numbered),
+        },
+    )
 
-    `pydyf.PDF.page_references` rebuilds the references of every page each time it
-    is read, and WeasyPrint's PDF/UA tagging reads it once per tagged element: for
-    a 400-page register, tens of millions of string formats, a fifth of the
-    render. Pages are only ever appended, so the tuple is cached per page count.
-    Installed once, for every PDF the process writes; skipped if pydyf changes.
+
+def _page_numbers_html(
+    document: RegisterReportDocument, first: int, last: int, total: int
+) -> str:
+    """Return pages first to last, blank but for "Page n of N" in the footer."""
+    blank = {box: "none" for box in ("top-left", "top-center", "top-right")}
+    rules = " ".join(f"@{box} {{ content: {v}; }}" for box, v in blank.items())
+    return render_to_string(
+        NUMBERS_TEMPLATE,
+        {
+            "numbers": range(first, last + 1),
+            "total": total,
+            "stylesheets": STYLESHEETS,
+            "page_css": SafeString(
+                f"@page {{ {rules} @bottom-center {{ content: none; }} "
+                "@bottom-right { content: string(page-number); } }"
+            ),
+        },
+    )
+
+
+def render_register_pdf(
+    document: RegisterReportDocument, figures: dict | None = None
+) -> bytes:
+    """Return the report as a tagged PDF (PDF/UA-1); same data, same bytes.
+
+    A large register is rendered in parts on as many processes as the machine
+    has cores (up to the number of parts), then joined. `figures`, if given, is
+    filled with how the render went (for the benchmarks).
     """
-    import pydyf
-
-    current = getattr(pydyf.PDF, "page_references", None)
-    if not isinstance(current, property) or getattr(current.fget, "cached", False):
-        return
-    compute = current.fget
-
-    def page_references(pdf) -> tuple:
-        count = len(pdf.pages["Kids"])
-        cached = pdf.__dict__.get("_page_references")
-        if cached is None or cached[0] != count:
-            cached = pdf.__dict__["_page_references"] = (count, compute(pdf))
-        return cached[1]
-
-    page_references.cached = True
-    pydyf.PDF.page_references = property(page_references)
-
-
-def render_register_pdf(document: RegisterReportDocument) -> bytes:
-    """Return the report as a tagged PDF (PDF/UA-1); same data, same bytes."""
     # Imported here, as in rendering.py: WeasyPrint is heavy.
-    from weasyprint import HTML
+    from . import pdf_parts
+    from .fetcher import STATIC_BASE_URL, SafeFetcher, preloaded_resources
 
-    from .fetcher import STATIC_BASE_URL, SafeFetcher
-
-    _cache_page_references()
-
-    with _cyclic_gc_paused():  # parsing the HTML builds many objects too
-        html = HTML(
-            string=render_register_html(document),
-            base_url=STATIC_BASE_URL,
-            url_fetcher=SafeFetcher(),
+    parts = split_parts(document)
+    if figures is not None:
+        figures["parts"] = len(parts)
+    if len(parts) == 1:
+        return pdf_parts.render(
+            render_register_html(document), STATIC_BASE_URL, SafeFetcher()
         )
-        return html.write_pdf(pdf_variant="pdf/ua-1")
+    renderer = pdf_parts.ParallelRender(
+        base_url=STATIC_BASE_URL,
+        resources=preloaded_resources(),
+        fetcher=SafeFetcher(),
+        workers=min(len(parts), os.cpu_count() or 1),
+    )
+    pdf = renderer.run(
+        [render_register_html(document, part, numbered=False) for part in parts],
+        partial(_page_numbers_html, document),
+    )
+    if figures is not None:
+        figures.update(renderer.figures)
+    return pdf
 
 
 def register_pdf_filename(organisation: Organisation, period: ReportingPeriod) -> str:

@@ -248,3 +248,8 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 REGISTER_PDF_INLINE_MAX_RISKS = int(
     os.environ.get("REGISTER_PDF_INLINE_MAX_RISKS", "200")
 )
+# Larger registers are rendered in parts on as many processes as there are cores
+# (reports/pdf_parts.py): one part per this many open risks, up to the most parts.
+# The part count, not the machine, decides the bytes of the PDF.
+REGISTER_PDF_PART_RISKS = int(os.environ.get("REGISTER_PDF_PART_RISKS", "300"))
+REGISTER_PDF_MAX_PARTS = int(os.environ.get("REGISTER_PDF_MAX_PARTS", "2"))
