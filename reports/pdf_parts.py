@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 
 import pikepdf
 from weasyprint import HTML, URLFetcher
@@ -30,6 +31,8 @@ from weasyprint.urls import URLFetcherResponse
 Resources = dict[str, tuple[bytes, str]]
 # Given (first page, last page, total pages), the HTML of those page numbers.
 NumbersHTML = Callable[[int, int, int], str]
+# Builds one part's HTML when called.
+PartHTML = Callable[[], str]
 
 
 class RefusedResource(ValueError):
@@ -131,19 +134,26 @@ class ParallelRender:
     # Filled in by run(): seconds per phase, page count, workers' peak memory.
     figures: dict[str, float] = field(default_factory=dict)
 
-    def run(self, parts: Sequence[str], numbers_html: NumbersHTML) -> bytes:
-        """Return the joined, page-numbered PDF of the parts' HTML, in order."""
+    def run(self, parts: Sequence[PartHTML], numbers_html: NumbersHTML) -> bytes:
+        """Return the joined, page-numbered PDF of the parts, in order.
+
+        Each part is given as a function that returns its HTML, so that the
+        workers start on theirs while this process builds its own.
+        """
         started = time.perf_counter()
         with _worker_pool(max(1, self.workers - 1)) as pool:
-            pdfs = self._map(pool, [(html, True) for html in parts])
+            pdfs = self._map(pool, parts, tagged=True)
             laid_out = time.perf_counter()
             total = sum(_page_count(pdf) for pdf in pdfs)
             # As many page-number documents as parts, not workers: the same
             # bytes whatever the machine.
-            runs = ranges(total, len(parts))
             numbers = self._map(
                 pool,
-                [(numbers_html(first, last, total), False) for first, last in runs],
+                [
+                    partial(numbers_html, *run, total)
+                    for run in ranges(total, len(parts))
+                ],
+                tagged=False,
             )
         numbered = time.perf_counter()
         joined = join(pdfs, numbers)
@@ -157,14 +167,15 @@ class ParallelRender:
         )
         return joined
 
-    def _map(self, pool: Executor, jobs: list[tuple[str, bool]]) -> list[bytes]:
+    def _map(
+        self, pool: Executor, jobs: Sequence[PartHTML], *, tagged: bool
+    ) -> list[bytes]:
         """Render the jobs, the first here and the rest in the pool, in order."""
         futures = [
-            pool.submit(render_preloaded, html, self.base_url, self.resources, tagged)
-            for html, tagged in jobs[1:]
+            pool.submit(render_preloaded, job(), self.base_url, self.resources, tagged)
+            for job in jobs[1:]
         ]
-        html, tagged = jobs[0]
-        first = render(html, self.base_url, self.fetcher, tagged=tagged)
+        first = render(jobs[0](), self.base_url, self.fetcher, tagged=tagged)
         results = [future.result() for future in futures]
         peak = max((rss for _, rss in results), default=0) // 1024
         self.figures["worker_peak_rss_mb"] = max(

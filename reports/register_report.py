@@ -666,7 +666,10 @@ def render_register_pdf(
         workers=min(len(parts), os.cpu_count() or 1),
     )
     pdf = renderer.run(
-        [render_register_html(document, part, numbered=False) for part in parts],
+        [
+            partial(render_register_html, document, part, numbered=False)
+            for part in parts
+        ],
         partial(_page_numbers_html, document),
     )
     if figures is not None:
