@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
 
 import pikepdf
 from weasyprint import HTML, URLFetcher
@@ -138,32 +137,45 @@ class ParallelRender:
         """Return the joined, page-numbered PDF of the parts, in order.
 
         Each part is given as a function that returns its HTML, so that the
-        workers start on theirs while this process builds its own.
+        workers start on theirs while this process builds its own. The page
+        numbers are rendered by the workers while this process joins the parts.
         """
         started = time.perf_counter()
-        with _worker_pool(max(1, self.workers - 1)) as pool:
+        with _worker_pool(self.workers) as pool:
             pdfs = self._map(pool, parts, tagged=True)
             laid_out = time.perf_counter()
             total = sum(_page_count(pdf) for pdf in pdfs)
             # As many page-number documents as parts, not workers: the same
             # bytes whatever the machine.
-            numbers = self._map(
-                pool,
-                [
-                    partial(numbers_html, *run, total)
-                    for run in ranges(total, len(parts))
-                ],
-                tagged=False,
-            )
-        numbered = time.perf_counter()
-        joined = join(pdfs, numbers)
+            futures = [
+                pool.submit(
+                    render_preloaded,
+                    numbers_html(first, last, total),
+                    self.base_url,
+                    self.resources,
+                    False,
+                )
+                for first, last in ranges(total, len(parts))
+            ]
+            waited = {}
+
+            def numbers() -> list[bytes]:
+                waited["from"] = time.perf_counter()
+                pdfs = [future.result()[0] for future in futures]
+                waited["until"] = time.perf_counter()
+                return pdfs
+
+            joined = join(pdfs, numbers)
         self.figures.update(
             parts=len(parts),
             workers=self.workers,
             pages=total,
             seconds_parts=round(laid_out - started, 2),
-            seconds_page_numbers=round(numbered - laid_out, 2),
-            seconds_join=round(time.perf_counter() - numbered, 2),
+            # What joining did not hide of the page numbers' render.
+            seconds_waiting_for_page_numbers=round(waited["until"] - waited["from"], 2),
+            seconds_join=round(
+                time.perf_counter() - laid_out - (waited["until"] - waited["from"]), 2
+            ),
         )
         return joined
 
@@ -376,13 +388,17 @@ def _number_pages(joined: pikepdf.Pdf, numbers: list[pikepdf.Pdf]) -> None:
         )
 
 
-def join(parts: Sequence[bytes], numbers: Sequence[bytes]) -> bytes:
+def join(
+    parts: Sequence[bytes], numbers: Sequence[bytes] | Callable[[], Sequence[bytes]]
+) -> bytes:
     """Join tagged part PDFs into one and draw the page numbers on it.
 
-    Same parts, same bytes: the file identifier is derived from the content.
+    `numbers` may be a function that waits for them: it is called only once the
+    parts are joined, so that they can be rendered meanwhile. Same parts, same
+    bytes: the file identifier is derived from the content.
     """
     opened = [pikepdf.open(io.BytesIO(pdf)) for pdf in parts]
-    numbered = [pikepdf.open(io.BytesIO(pdf)) for pdf in numbers]
+    numbered: list[pikepdf.Pdf] = []
     try:
         joined = opened[0]
         document, parent_numbers = _structure(joined)
@@ -399,6 +415,8 @@ def join(parts: Sequence[bytes], numbers: Sequence[bytes]) -> bytes:
             root.ParentTreeNextKey = _next_key(parent_numbers)
         _write_bookmarks(joined, bookmarks)
         _write_destinations(joined, destinations)
+        numbers = numbers() if callable(numbers) else numbers
+        numbered = [pikepdf.open(io.BytesIO(pdf)) for pdf in numbers]
         _number_pages(joined, numbered)
         output = io.BytesIO()
         joined.save(

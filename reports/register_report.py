@@ -619,21 +619,22 @@ def render_register_html(
     )
 
 
-def _page_numbers_html(
-    document: RegisterReportDocument, first: int, last: int, total: int
-) -> str:
-    """Return pages first to last, blank but for "Page n of N" in the footer."""
-    blank = {box: "none" for box in ("top-left", "top-center", "top-right")}
-    rules = " ".join(f"@{box} {{ content: {v}; }}" for box, v in blank.items())
+def page_numbers_html(first: int, last: int, total: int) -> str:
+    """Return pages first to last, blank but for "Page n of N" in the footer.
+
+    Counted by CSS from `first` (cheaper to lay out than a string per page).
+    """
+    blank = ("top-left", "top-center", "top-right", "bottom-center")
+    rules = " ".join(f"@{box} {{ content: none; }}" for box in blank)
+    number = f'"Page " counter(page) {css_string(f" of {total}")}'
     return render_to_string(
         NUMBERS_TEMPLATE,
         {
-            "numbers": range(first, last + 1),
-            "total": total,
+            "pages": range(first, last + 1),
             "stylesheets": STYLESHEETS,
             "page_css": SafeString(
-                f"@page {{ {rules} @bottom-center {{ content: none; }} "
-                "@bottom-right { content: string(page-number); } }"
+                f"@page {{ {rules} @bottom-right {{ content: {number}; }} }} "
+                f"@page :first {{ counter-reset: page {int(first)}; }}"
             ),
         },
     )
@@ -670,7 +671,7 @@ def render_register_pdf(
             partial(render_register_html, document, part, numbered=False)
             for part in parts
         ],
-        partial(_page_numbers_html, document),
+        page_numbers_html,
     )
     if figures is not None:
         figures.update(renderer.figures)

@@ -61,6 +61,7 @@ class Renders:
     two_again: bytes
     three: bytes
     parts: list[register_report.Part]
+    figures: dict
 
 
 @pytest.fixture(scope="module")
@@ -79,14 +80,15 @@ def renders(django_db_setup, django_db_blocker) -> Renders:
             whole = register_report.render_register_pdf(document)
             settings.REGISTER_PDF_MAX_PARTS = 2
             parts = register_report.split_parts(document)
-            two = register_report.render_register_pdf(document)
+            figures = {}
+            two = register_report.render_register_pdf(document, figures)
             two_again = register_report.render_register_pdf(document)
             settings.REGISTER_PDF_MAX_PARTS = 3
             three = register_report.render_register_pdf(document)
         finally:
             settings.REGISTER_PDF_PART_RISKS, settings.REGISTER_PDF_MAX_PARTS = saved
         transaction.set_rollback(True)
-    return Renders(whole, two, two_again, three, parts)
+    return Renders(whole, two, two_again, three, parts, figures)
 
 
 # --- Splitting ------------------------------------------------------------------
@@ -114,6 +116,16 @@ def test_split_respects_the_settings(rw, settings):
     assert register_report.split_parts(document) == [
         register_report.Part(document.risks)
     ]
+
+
+def test_render_reports_its_parts_workers_and_phases(renders):
+    figures = renders.figures
+    assert figures["parts"] == 2
+    assert 1 <= figures["workers"] <= 2
+    assert figures["pages"] == len(page_texts(renders.two))
+    for phase in ("seconds_parts", "seconds_waiting_for_page_numbers", "seconds_join"):
+        assert figures[phase] >= 0
+    assert figures["worker_peak_rss_mb"] > 0  # a worker process did render
 
 
 def test_page_ranges_cover_every_page_once():
@@ -197,6 +209,28 @@ def test_structure_tree_points_at_every_marked_text_of_every_page(renders, parts
                 assert "/S" in element
                 assert element.Pg.objgen == page.obj.objgen
                 assert element.Pg.objgen in page_ids
+
+
+def _empty_elements(pdf: bytes) -> list[str]:
+    """Return the roles of structure elements with no content, in order."""
+    empty = []
+
+    def walk(element):
+        kids = element.get("/K")
+        if kids is None or (isinstance(kids, pikepdf.Array) and not len(kids)):
+            empty.append(str(element.S))
+        for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                walk(kid)
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        walk(document.Root.StructTreeRoot.K[0])
+    return empty
+
+
+@pytest.mark.parametrize("parts", ["two", "three"])
+def test_joining_adds_no_empty_structure_elements(renders, parts):
+    assert _empty_elements(getattr(renders, parts)) == _empty_elements(renders.whole)
 
 
 def test_page_numbers_are_drawn_as_artifacts(renders):
