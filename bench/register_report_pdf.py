@@ -6,7 +6,9 @@ Builds a throwaway SQLite database (under /tmp, never var/db.sqlite3) holding on
 organisation with N open risks, each with two controls, two actions and reviews
 in two quarters, written with bulk_create_with_history. The render is then
 measured in a fresh process, so that its peak memory is the render's own:
-seconds, pages, peak RSS (resource.getrusage) and database queries.
+seconds, pages, peak RSS (resource.getrusage) and database queries; for a register
+rendered in parts (reports/pdf_parts.py), also the parts, the time of each phase
+and the workers' own peak memory.
 """
 
 import argparse
