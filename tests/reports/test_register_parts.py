@@ -13,10 +13,12 @@ from dataclasses import dataclass
 import pikepdf
 import pytest
 from django.db import transaction
+from django.urls import reverse
 from pypdf import PdfReader
 
 from reports import pdf_parts, register_report
 from reports.fetcher import STATIC_BASE_URL, preloaded_resources
+from reports.models import RegisterReport, RegisterReportStatus
 
 from .register_data import build_register_world, bulk_register
 
@@ -264,3 +266,26 @@ def test_css_strings_escape_everything_but_letters_digits_and_spaces():
     quoted = register_report.css_string('MOPAC "risk" </style> \\ \n')
     assert quoted == '"MOPAC \\22 risk\\22  \\3c \\2f style\\3e  \\5c  \\a "'
     assert "<" not in quoted and "\n" not in quoted
+
+
+# --- Through the background task ----------------------------------------------------
+
+
+def test_the_background_task_stores_the_register_rendered_in_parts(
+    client, rw, settings, django_capture_on_commit_callbacks
+):
+    settings.REGISTER_PDF_INLINE_MAX_RISKS = 2
+    settings.REGISTER_PDF_PART_RISKS = 2
+    client.force_login(rw.users["mopac-governance"])
+    url = reverse("reports:register_pdf", args=["mopac"]) + "?period=2019%2F20+Q2"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.get(url).status_code == 202
+    report = RegisterReport.objects.get()
+    assert report.status == RegisterReportStatus.READY
+    response = client.get(url)
+    assert response.status_code == 200
+    document = register_report.build_register_report(rw.mopac, rw.q2)
+    assert len(register_report.split_parts(document)) == 2
+    assert response.content == register_report.render_register_pdf(document)
+    texts = page_texts(response.content)
+    assert f"Page {len(texts)} of {len(texts)}" in texts[-1]
