@@ -15,10 +15,12 @@ period started are left out.
 """
 
 import itertools
+import logging
 import os
 import re
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
@@ -46,6 +48,8 @@ from risks.models import Action, Control, Organisation, ReportingPeriod, Review,
 from risks.selectors import RATINGS, HeatMap, heat_map_rows
 
 from .rendering import w3c_date
+
+logger = logging.getLogger(__name__)
 
 TEMPLATE = "reports/register.html"
 # The paper's stylesheet first, then the register's additions (both allow-listed
@@ -646,33 +650,45 @@ def render_register_pdf(
     """Return the report as a tagged PDF (PDF/UA-1); same data, same bytes.
 
     A large register is rendered in parts on as many processes as the machine
-    has cores (up to the number of parts), then joined. `figures`, if given, is
+    has cores (up to the number of parts), then joined; where worker processes
+    cannot run, it is rendered in one piece instead. `figures`, if given, is
     filled with how the render went (for the benchmarks).
     """
     # Imported here, as in rendering.py: WeasyPrint is heavy.
     from . import pdf_parts
     from .fetcher import STATIC_BASE_URL, SafeFetcher, preloaded_resources
 
+    whole = (STATIC_BASE_URL, SafeFetcher())
     parts = split_parts(document)
     if figures is not None:
         figures["parts"] = len(parts)
     if len(parts) == 1:
-        return pdf_parts.render(
-            render_register_html(document), STATIC_BASE_URL, SafeFetcher()
-        )
+        return pdf_parts.render(render_register_html(document), *whole)
     renderer = pdf_parts.ParallelRender(
         base_url=STATIC_BASE_URL,
         resources=preloaded_resources(),
         fetcher=SafeFetcher(),
         workers=min(len(parts), os.cpu_count() or 1),
     )
-    pdf = renderer.run(
-        [
-            partial(render_register_html, document, part, numbered=False)
-            for part in parts
-        ],
-        page_numbers_html,
-    )
+    try:
+        pdf = renderer.run(
+            [
+                partial(render_register_html, document, part, numbered=False)
+                for part in parts
+            ],
+            page_numbers_html,
+        )
+    except (BrokenProcessPool, OSError):
+        # A worker died (out of memory, say) or none could start: a slower PDF
+        # in one piece beats no PDF.
+        logger.warning(
+            "Register PDF of %s: worker processes failed, rendering in one piece",
+            document.organisation.short_name,
+            exc_info=True,
+        )
+        if figures is not None:
+            figures["parts"] = 1
+        return pdf_parts.render(render_register_html(document), *whole)
     if figures is not None:
         figures.update(renderer.figures)
     return pdf

@@ -289,3 +289,21 @@ def test_the_background_task_stores_the_register_rendered_in_parts(
     assert response.content == register_report.render_register_pdf(document)
     texts = page_texts(response.content)
     assert f"Page {len(texts)} of {len(texts)}" in texts[-1]
+
+
+def test_without_worker_processes_the_register_renders_in_one_piece(
+    rw, settings, monkeypatch, caplog
+):
+    settings.REGISTER_PDF_PART_RISKS = 2
+    document = register_report.build_register_report(rw.mopac, rw.q2)
+
+    def no_processes(workers):
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(pdf_parts, "_worker_pool", no_processes)
+    figures = {}
+    pdf = register_report.render_register_pdf(document, figures)
+    assert figures["parts"] == 1
+    assert "rendering in one piece" in caplog.text
+    settings.REGISTER_PDF_MAX_PARTS = 1
+    assert pdf == register_report.render_register_pdf(document)
