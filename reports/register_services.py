@@ -21,7 +21,7 @@ from django.utils.text import slugify
 
 from risks.models import Organisation, ReportingPeriod
 
-from . import register_report
+from . import register_pdf, register_report
 from .models import RegisterReport, RegisterReportStatus
 
 logger = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def register_report_request(
         period=period,
         period_label=period.label,
         data_version=version,
-        layout_version=register_report.LAYOUT_VERSION,
+        layout_version=register_pdf.LAYOUT_VERSION,
         defaults={"requested_at": at, "risk_count": risk_count},
     )
     if created or (retry and has_failed(report, at)):
@@ -124,7 +124,7 @@ def register_report_render(report_id: int) -> str:
         document = register_report.build_register_report(
             report.organisation, report.period
         )
-        data = register_report.render_register_pdf(document)
+        data = register_pdf.render_register_pdf(document)
     except Exception as error:
         logger.exception("Rendering register report %s failed", report_id)
         with transaction.atomic():

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from risks.models import Organisation, ReportingPeriod
 
-from .. import register_report, register_services, selectors
+from .. import register_pdf, register_report, register_services, selectors
 from ..models import RegisterReportStatus
 
 
@@ -86,13 +86,13 @@ def register_report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
         period, periods = _period(request, organisation)
     except register_report.PeriodNotFoundError as error:
         return _period_not_found(request, error)
-    filename = register_report.register_pdf_filename(organisation, period)
+    filename = register_pdf.register_pdf_filename(organisation, period)
     risk_count = register_report.open_risk_count(organisation, period)
     if risk_count <= register_services.inline_limit():
         document = register_report.build_register_report(
             organisation, period, periods=periods
         )
-        return _pdf_response(register_report.render_register_pdf(document), filename)
+        return _pdf_response(register_pdf.render_register_pdf(document), filename)
 
     state = register_services.register_report_request(
         organisation=organisation,

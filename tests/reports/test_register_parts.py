@@ -16,7 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from pypdf import PdfReader
 
-from reports import pdf_parts, register_report
+from reports import pdf_parts, register_pdf, register_report
 from reports.fetcher import STATIC_BASE_URL, preloaded_resources
 from reports.models import RegisterReport, RegisterReportStatus
 
@@ -62,7 +62,7 @@ class Renders:
     two: bytes
     two_again: bytes
     three: bytes
-    parts: list[register_report.Part]
+    parts: list[register_pdf.Part]
     figures: dict
 
 
@@ -79,14 +79,14 @@ def renders(django_db_setup, django_db_blocker) -> Renders:
         try:
             settings.REGISTER_PDF_PART_RISKS = 10
             settings.REGISTER_PDF_MAX_PARTS = 1
-            whole = register_report.render_register_pdf(document)
+            whole = register_pdf.render_register_pdf(document)
             settings.REGISTER_PDF_MAX_PARTS = 2
-            parts = register_report.split_parts(document)
+            parts = register_pdf.split_parts(document)
             figures = {}
-            two = register_report.render_register_pdf(document, figures)
-            two_again = register_report.render_register_pdf(document)
+            two = register_pdf.render_register_pdf(document, figures)
+            two_again = register_pdf.render_register_pdf(document)
             settings.REGISTER_PDF_MAX_PARTS = 3
-            three = register_report.render_register_pdf(document)
+            three = register_pdf.render_register_pdf(document)
         finally:
             settings.REGISTER_PDF_PART_RISKS, settings.REGISTER_PDF_MAX_PARTS = saved
         transaction.set_rollback(True)
@@ -108,16 +108,14 @@ def test_split_respects_the_settings(rw, settings):
     document = register_report.build_register_report(rw.mopac, rw.q2)
     count = len(document.risks)
     settings.REGISTER_PDF_PART_RISKS = count
-    assert len(register_report.split_parts(document)) == 1
+    assert len(register_pdf.split_parts(document)) == 1
     settings.REGISTER_PDF_PART_RISKS = 1
     settings.REGISTER_PDF_MAX_PARTS = 2
-    parts = register_report.split_parts(document)
+    parts = register_pdf.split_parts(document)
     assert len(parts) == 2
     assert [r for p in parts for r in p.risks] == list(document.risks)
     settings.REGISTER_PDF_MAX_PARTS = 1
-    assert register_report.split_parts(document) == [
-        register_report.Part(document.risks)
-    ]
+    assert register_pdf.split_parts(document) == [register_pdf.Part(document.risks)]
 
 
 def test_render_reports_its_parts_workers_and_phases(renders):
@@ -263,7 +261,7 @@ def test_worker_fetcher_serves_only_what_it_was_given():
 
 
 def test_css_strings_escape_everything_but_letters_digits_and_spaces():
-    quoted = register_report.css_string('MOPAC "risk" </style> \\ \n')
+    quoted = register_pdf.css_string('MOPAC "risk" </style> \\ \n')
     assert quoted == '"MOPAC \\22 risk\\22  \\3c \\2f style\\3e  \\5c  \\a "'
     assert "<" not in quoted and "\n" not in quoted
 
@@ -285,8 +283,8 @@ def test_the_background_task_stores_the_register_rendered_in_parts(
     response = client.get(url)
     assert response.status_code == 200
     document = register_report.build_register_report(rw.mopac, rw.q2)
-    assert len(register_report.split_parts(document)) == 2
-    assert response.content == register_report.render_register_pdf(document)
+    assert len(register_pdf.split_parts(document)) == 2
+    assert response.content == register_pdf.render_register_pdf(document)
     texts = page_texts(response.content)
     assert f"Page {len(texts)} of {len(texts)}" in texts[-1]
 
@@ -302,8 +300,8 @@ def test_without_worker_processes_the_register_renders_in_one_piece(
 
     monkeypatch.setattr(pdf_parts, "_worker_pool", no_processes)
     figures = {}
-    pdf = register_report.render_register_pdf(document, figures)
+    pdf = register_pdf.render_register_pdf(document, figures)
     assert figures["parts"] == 1
     assert "rendering in one piece" in caplog.text
     settings.REGISTER_PDF_MAX_PARTS = 1
-    assert pdf == register_report.render_register_pdf(document)
+    assert pdf == register_pdf.render_register_pdf(document)

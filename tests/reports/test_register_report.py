@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
-from reports import register_report, register_services
+from reports import register_pdf, register_report, register_services
 from reports.models import RegisterReport, RegisterReportStatus
 from reports.tasks import render_register_report
 from risks import as_at
@@ -92,8 +92,8 @@ class Rendered:
 def _render(world):
     document = register_report.build_register_report(world.mopac, world.q2)
     return (
-        register_report.render_register_pdf(document),
-        register_report.render_register_html(document),
+        register_pdf.render_register_pdf(document),
+        register_pdf.render_register_html(document),
     )
 
 
@@ -539,7 +539,7 @@ def test_large_registers_render_in_the_background_then_serve_the_stored_pdf(
     assert hashlib.sha256(response.content).hexdigest() == report.sha256
     # The stored render is the report itself, byte for byte.
     document = register_report.build_register_report(rw.mopac, rw.q2)
-    assert register_report.render_register_pdf(document) == response.content
+    assert register_pdf.render_register_pdf(document) == response.content
     assert "MOPAC-R10" in flat(pages(response.content))
 
 
@@ -581,19 +581,17 @@ def test_a_new_layout_version_renders_again(
     with django_capture_on_commit_callbacks(execute=True):
         assert client.get(report_url(pdf=True)).status_code == 202
     old = RegisterReport.objects.get()
-    assert old.layout_version == register_report.LAYOUT_VERSION
+    assert old.layout_version == register_pdf.LAYOUT_VERSION
     assert client.get(report_url(pdf=True)).status_code == 200
     # Same data, but the template or stylesheet changed: the old render is not
     # served again.
-    monkeypatch.setattr(
-        register_report, "LAYOUT_VERSION", register_report.LAYOUT_VERSION + 1
-    )
+    monkeypatch.setattr(register_pdf, "LAYOUT_VERSION", register_pdf.LAYOUT_VERSION + 1)
     with django_capture_on_commit_callbacks() as callbacks:
         assert client.get(report_url(pdf=True)).status_code == 202
     assert len(callbacks) == 1
     new = RegisterReport.objects.exclude(pk=old.pk).get()
     assert new.data_version == old.data_version
-    assert new.layout_version == register_report.LAYOUT_VERSION
+    assert new.layout_version == register_pdf.LAYOUT_VERSION
 
 
 def test_a_failed_render_says_so_and_can_be_tried_again(
@@ -605,7 +603,7 @@ def test_a_failed_render_says_so_and_can_be_tried_again(
     def broken(document):
         raise RuntimeError("the printer is on fire")
 
-    monkeypatch.setattr(register_report, "render_register_pdf", broken)
+    monkeypatch.setattr(register_pdf, "render_register_pdf", broken)
     with django_capture_on_commit_callbacks(execute=True):
         client.get(report_url(pdf=True))
     report = RegisterReport.objects.get()

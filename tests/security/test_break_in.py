@@ -26,7 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from openpyxl import load_workbook
 
 from alignment.models import AlignmentLink
-from reports import register_report, rendering
+from reports import register_pdf, rendering
 from reports import services as report_services
 from risks.models import Risk
 
@@ -146,7 +146,7 @@ def quick_pdfs(monkeypatch):
     (test_injection.py renders every PDF for real, through the same views.)
     """
     monkeypatch.setattr(rendering, "render_pdf", lambda paper, edition: b"%PDF-1.7")
-    monkeypatch.setattr(register_report, "render_register_pdf", lambda doc: b"%PDF")
+    monkeypatch.setattr(register_pdf, "render_register_pdf", lambda doc: b"%PDF")
 
 
 @pytest.mark.parametrize(("name", "key", "method"), CASES)
