@@ -1,6 +1,8 @@
 """Shared fixtures: two organisations with a user in every role."""
 
 import os
+import threading
+import weakref
 from dataclasses import dataclass
 
 import pytest
@@ -36,6 +38,36 @@ def _member(org, role, name, post):
     user = UserFactory(username=name)
     MembershipFactory(user=user, organisation=org, role=role, post_title=post)
     return user
+
+
+@pytest.fixture(scope="session", autouse=True)
+def every_connection_closed_before_the_test_database_is_dropped(django_db_setup):
+    """Close every database connection the tests opened, whichever context opened it.
+
+    Django keeps one connection per thread and context. After the browser tests
+    (Playwright), later tests run in a context of their own and open another
+    connection, which teardown, in the first context, never sees: PostgreSQL
+    then refuses to drop the test database ("being accessed by other users").
+    Set up after django_db_setup, this is torn down before it.
+    """
+    from django.db import connections
+
+    opened = weakref.WeakSet()
+    create = connections.create_connection
+
+    def create_connection(alias):
+        connection = create(alias)
+        opened.add(connection)
+        return connection
+
+    connections.create_connection = create_connection
+    yield
+    del connections.create_connection
+    here = threading.get_ident()
+    for connection in list(opened):
+        # Threads (the live server's) close their own connections.
+        if connection._thread_ident == here:
+            connection.close()
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ fail under CI=true, where `.ci/run` installs it.
 import json
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,24 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-quic",
         ],
     }
+
+
+@pytest.fixture(scope="session")
+def browser(live_server, browser):
+    """The browser, closed before the live server stops, and the server quiet.
+
+    Asking for the live server first makes it stop after the browser closes.
+    Chromium keeps connections open; when it closes, the server threads serving
+    them close their database connections, which must happen while the live
+    server still shares its SQLite connection (otherwise Django raises in those
+    threads) and before the test database is dropped (otherwise PostgreSQL
+    refuses: "being accessed by other users").
+    """
+    yield browser
+    browser.close()
+    for thread in threading.enumerate():
+        if thread.name.endswith("(process_request_thread)"):
+            thread.join(timeout=10)
 
 
 @pytest.fixture
