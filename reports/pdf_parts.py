@@ -323,14 +323,11 @@ def _write_destinations(pdf: pikepdf.Pdf, destinations: dict[str, list]) -> None
 def _structure(pdf: pikepdf.Pdf) -> tuple[pikepdf.Dictionary, pikepdf.Array]:
     """Return the document structure element and the flat parent tree numbers."""
     root = pdf.Root.StructTreeRoot
-    kids = root.K
-    document = kids[0] if isinstance(kids, pikepdf.Array) else kids
+    kids = root.K if isinstance(root.K, pikepdf.Array) else [root.K]
     numbers = root.ParentTree.get("/Nums")
-    if len(kids if isinstance(kids, pikepdf.Array) else [kids]) != 1 or (
-        numbers is None
-    ):
+    if len(kids) != 1 or numbers is None:
         raise ValueError("Unexpected structure tree: one element, flat parent tree.")
-    return document, numbers
+    return kids[0], numbers
 
 
 def _next_key(numbers: pikepdf.Array) -> int:
