@@ -125,9 +125,10 @@ def _on_agreed_link() -> Q:
     )
 
 
-def viewable_risks(user: User) -> QuerySet[Risk]:
-    """Return the risks the user may read."""
-    risks = Risk.objects.all()
+def viewable_risks(user: User, risks: QuerySet[Risk] | None = None) -> QuerySet[Risk]:
+    """Return the risks the user may read (of `risks`, all risks by default)."""
+    if risks is None:
+        risks = Risk.objects.all()
     if not user.is_authenticated or not user.is_active:
         return risks.none()
     if user.is_superuser:

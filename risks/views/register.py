@@ -23,7 +23,9 @@ def risk_list(request: HttpRequest) -> HttpResponse:
     summary = selectors.register_summary(
         visible, filters, link=filters.heat_map_links(reverse("risks:list"))
     )
-    rows = selectors.register_rows(filters.apply(visible)).order_by(*filters.ordering)
+    rows = filters.apply(
+        access.viewable_risks(request.user, selectors.register_rows())
+    ).order_by(*filters.ordering)
     paginator = CountedPaginator(
         rows, selectors.REGISTER_PAGE_SIZE, count=summary.count
     )

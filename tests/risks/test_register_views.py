@@ -128,6 +128,27 @@ def test_users_without_organisation_see_no_unaligned_risks(client, world, userna
     assert "0 risks" in response.text
 
 
+def test_each_user_filters_a_fresh_copy_of_the_register_query(client, world):
+    """The rows' query is built once per process; no user's filter sticks to it."""
+    assert selectors.register_rows() is not selectors.register_rows()
+    assert references(register(client, world.users["mopac-reader"])) == ["MOPAC-R01"]
+    assert references(register(client, world.users["mps-reader"])) == ["MPS-R01"]
+    assert references(register(client, world.users["mopac-reader"])) == ["MOPAC-R01"]
+    cached = selectors._register_rows()
+    assert cached._result_cache is None  # never evaluated, so holds no rows
+    assert not cached.query.where  # and never filtered
+    assert cached.count() == 2  # every risk, for whoever narrows it
+
+
+def test_viewable_risks_narrows_the_queryset_it_is_given(world):
+    reader = world.users["mopac-reader"]
+    given = selectors.register_rows().order_by("reference")
+    assert [row["reference"] for row in access.viewable_risks(reader, given)] == [
+        "MOPAC-R01"
+    ]
+    assert not access.viewable_risks(world.users["outsider"], given).exists()
+
+
 @pytest.mark.parametrize("username", ["mps-reader", "mps-owner", "panel"])
 def test_agreed_link_shows_the_other_risk(client, world, username):
     agree(world.mopac_risk, world.mps_risk)
