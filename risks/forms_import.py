@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
-from . import imports
+from . import import_files
 from .forms import GovukFormMixin
 from .models import Organisation
 
@@ -31,12 +31,12 @@ class ImportUploadForm(GovukFormMixin, forms.Form):
 
     def __init__(self, *args, organisations: QuerySet[Organisation], **kwargs):
         super().__init__(*args, **kwargs)
-        self.workbook: imports.RawWorkbook | None = None
+        self.workbook: import_files.RawWorkbook | None = None
         self.fields["organisation"].queryset = organisations
         self.fields["file"].help_text = (
             f"An Excel workbook (.xlsx) or CSV file (.csv), smaller than "
-            f"{imports.size_label(imports.max_bytes())}, with up to "
-            f"{imports.max_rows():,} rows on each sheet."
+            f"{import_files.size_label(import_files.max_bytes())}, with up to "
+            f"{import_files.max_rows():,} rows on each sheet."
         )
         if len(organisations) == 1:
             # Nothing to choose; the page names the register instead.
@@ -46,15 +46,16 @@ class ImportUploadForm(GovukFormMixin, forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         # Cheap checks first: refuse before reading a byte of a wrong file.
-        if PurePath(upload.name).suffix.lower() not in imports.EXTENSIONS:
+        if PurePath(upload.name).suffix.lower() not in import_files.EXTENSIONS:
             raise ValidationError(
                 "The selected file must be an Excel workbook (.xlsx) or a CSV "
                 "file (.csv)"
             )
-        limit = imports.max_bytes()
+        limit = import_files.max_bytes()
         if upload.size > limit:
             raise ValidationError(
-                f"The selected file must be smaller than {imports.size_label(limit)}"
+                "The selected file must be smaller than "
+                f"{import_files.size_label(limit)}"
             )
         return upload
 
@@ -64,8 +65,8 @@ class ImportUploadForm(GovukFormMixin, forms.Form):
         if upload is not None and not self.errors:
             upload.seek(0)
             try:
-                self.workbook = imports.read_upload(upload.name, upload.read())
-            except imports.ImportFileError as error:
+                self.workbook = import_files.read_upload(upload.name, upload.read())
+            except import_files.ImportFileError as error:
                 self.add_error("file", str(error))
         return cleaned
 

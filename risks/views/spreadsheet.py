@@ -12,8 +12,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from .. import access, exports, import_columns, imports, selectors
+from .. import (
+    access,
+    exports,
+    import_columns,
+    import_files,
+    import_plan,
+    imports,
+    selectors,
+)
 from ..forms_import import ImportConfirmForm, ImportUploadForm
+from ..import_columns import ACTIONS, CONTROLS, RISKS
 from ..models import Organisation, Risk, Theme
 from ..spreadsheets import csv_response
 from .edit import get_or_post
@@ -120,8 +129,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "organisation": organisations[0] if len(organisations) == 1 else None,
-        "max_size": imports.size_label(imports.max_bytes()),
-        "max_rows": f"{imports.max_rows():,}",
+        "max_size": import_files.size_label(import_files.max_bytes()),
+        "max_rows": f"{import_files.max_rows():,}",
     }
     return render(request, "risks/import_upload.html", context)
 
@@ -153,8 +162,8 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
     organisation = organisations.filter(pk=pending["organisation"]).first()
     if organisation is None:
         raise PermissionDenied("You no longer manage that register.")
-    workbook = imports.RawWorkbook.from_json(pending["workbook"])
-    plan = imports.build_plan(workbook, organisation)
+    workbook = import_files.RawWorkbook.from_json(pending["workbook"])
+    plan = import_plan.build_plan(workbook, organisation)
     notice, status = "", 200
     if request.method == "POST":
         form = ImportConfirmForm(request.POST)
@@ -170,7 +179,7 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
                 counts = imports.apply_plan(plan, user=request.user)
             except imports.ImportConflict as conflict:
                 notice, status = f"{conflict}. {CONFLICT_NOTICE}", 409
-                plan = imports.build_plan(workbook, organisation)
+                plan = import_plan.build_plan(workbook, organisation)
             except (ValidationError, PermissionDenied) as refusal:
                 text = " ".join(getattr(refusal, "messages", [str(refusal)]))
                 notice, status = f"Nothing has been imported: {text}", 400
@@ -184,7 +193,7 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
         "plan": plan,
         "sections": _sections(plan),
         "has_child_sheets": any(
-            workbook.has_sheet(name) for name in (imports.CONTROLS, imports.ACTIONS)
+            workbook.has_sheet(name) for name in (CONTROLS, ACTIONS)
         ),
         "organisation": organisation,
         "errors": plan.errors[:ERRORS_SHOWN],
@@ -196,7 +205,7 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "risks/import_preview.html", context, status=status)
 
 
-def _sections(plan: imports.ImportPlan) -> list[dict]:
+def _sections(plan: import_plan.ImportPlan) -> list[dict]:
     """Risks, controls and actions, each split into rows to add and to change."""
     return [
         {
@@ -205,16 +214,16 @@ def _sections(plan: imports.ImportPlan) -> list[dict]:
             "to_change": plan.rows(kind, "update"),
             "unchanged": len(plan.rows(kind, "unchanged")),
         }
-        for kind in (imports.RISKS, imports.CONTROLS, imports.ACTIONS)
+        for kind in (RISKS, CONTROLS, ACTIONS)
     ]
 
 
 def _summary(file_name: str, counts: dict) -> str:
     parts = []
     for kind, noun in (
-        (imports.RISKS, "risk"),
-        (imports.CONTROLS, "control"),
-        (imports.ACTIONS, "action"),
+        (RISKS, "risk"),
+        (CONTROLS, "control"),
+        (ACTIONS, "action"),
     ):
         for action, verb in (("create", "added"), ("update", "changed")):
             if number := counts[kind][action]:

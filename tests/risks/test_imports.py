@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from risks import imports, services
+from risks import import_files, import_plan, imports, services
 from risks.choices import Marking, RiskStatus
 from risks.import_columns import RISK_COLUMNS, build_template
 from risks.models import Risk
@@ -36,7 +36,7 @@ from .spreadsheet_files import (
 
 
 def plan_for(organisation, content: bytes, name: str = "register.xlsx"):
-    return imports.build_plan(imports.read_upload(name, content), organisation)
+    return import_plan.build_plan(import_files.read_upload(name, content), organisation)
 
 
 def messages(plan) -> list[str]:
@@ -433,9 +433,9 @@ def test_plan_queries_do_not_grow_with_rows(world):
     counts = []
     for total in (5, 50):
         rows = [risk_row(Reference=f"MOPAC-N{n:03d}") for n in range(total)]
-        workbook = imports.read_upload("register.xlsx", make_xlsx(rows))
+        workbook = import_files.read_upload("register.xlsx", make_xlsx(rows))
         with CaptureQueriesContext(connection) as queries:
-            plan = imports.build_plan(workbook, world.mopac)
+            plan = import_plan.build_plan(workbook, world.mopac)
         assert plan.errors == []
         counts.append(len(queries))
     assert counts[0] == counts[1]
@@ -466,41 +466,41 @@ def test_plan_queries_do_not_grow_with_rows(world):
     ],
 )
 def test_unreadable_files_are_refused(name, content, expected):
-    with pytest.raises(imports.ImportFileError, match=expected):
-        imports.read_upload(name, content)
+    with pytest.raises(import_files.ImportFileError, match=expected):
+        import_files.read_upload(name, content)
 
 
 def test_a_renamed_zip_that_is_not_a_workbook_is_refused():
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("hello.txt", "hello")
-    with pytest.raises(imports.ImportFileError, match="not an Excel workbook"):
-        imports.read_upload("register.xlsx", buffer.getvalue())
+    with pytest.raises(import_files.ImportFileError, match="not an Excel workbook"):
+        import_files.read_upload("register.xlsx", buffer.getvalue())
 
 
 def test_size_and_row_limits(settings):
     settings.RISK_IMPORT_MAX_BYTES = 1000
-    with pytest.raises(imports.ImportFileError, match="smaller than 1000 bytes"):
-        imports.read_upload("register.csv", b"x" * 1001)
+    with pytest.raises(import_files.ImportFileError, match="smaller than 1000 bytes"):
+        import_files.read_upload("register.csv", b"x" * 1001)
     settings.RISK_IMPORT_MAX_BYTES = 2 * 1024 * 1024
     settings.RISK_IMPORT_MAX_ROWS = 3
     rows = [risk_row(Reference=f"MOPAC-N{n}") for n in range(4)]
-    with pytest.raises(imports.ImportFileError, match="more than 3 rows"):
-        imports.read_upload("register.xlsx", make_xlsx(rows))
-    assert len(imports.read_upload("register.csv", make_csv(rows[:3])).sheets) == 1
+    with pytest.raises(import_files.ImportFileError, match="more than 3 rows"):
+        import_files.read_upload("register.xlsx", make_xlsx(rows))
+    assert len(import_files.read_upload("register.csv", make_csv(rows[:3])).sheets) == 1
 
 
 def test_windows_csv_and_blank_rows(world):
     content = make_csv([risk_row(Title="Café funding"), {}], encoding="cp1252")
-    workbook = imports.read_upload("register.csv", content)
+    workbook = import_files.read_upload("register.csv", content)
     assert [number for number, _ in workbook.sheets["Risks"].rows] == [2]
-    plan = imports.build_plan(workbook, world.mopac)
+    plan = import_plan.build_plan(workbook, world.mopac)
     assert plan.risks[0].data["title"] == "Café funding"
 
 
 def test_raw_rows_survive_the_session_round_trip():
-    workbook = imports.read_upload("register.xlsx", make_xlsx([risk_row()]))
-    again = imports.RawWorkbook.from_json(workbook.to_json())
+    workbook = import_files.read_upload("register.xlsx", make_xlsx([risk_row()]))
+    again = import_files.RawWorkbook.from_json(workbook.to_json())
     assert again == workbook
 
 

@@ -6,7 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from risks import access, imports
+from risks import access, import_files, import_plan, imports
+from risks.import_columns import ACTIONS, CONTROLS, RISKS
 from risks.models import Organisation
 
 
@@ -50,11 +51,11 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from error
         try:
-            workbook = imports.read_upload(path.name, data)
-        except imports.ImportFileError as error:
+            workbook = import_files.read_upload(path.name, data)
+        except import_files.ImportFileError as error:
             raise CommandError(str(error), returncode=1) from error
 
-        plan = imports.build_plan(workbook, organisation)
+        plan = import_plan.build_plan(workbook, organisation)
         self._print_preview(plan)
         if plan.errors:
             for error in plan.errors:
@@ -82,9 +83,9 @@ class Command(BaseCommand):
             )
         )
 
-    def _print_preview(self, plan: imports.ImportPlan) -> None:
+    def _print_preview(self, plan: import_plan.ImportPlan) -> None:
         counts = plan.counts()
-        for kind in (imports.RISKS, imports.CONTROLS, imports.ACTIONS):
+        for kind in (RISKS, CONTROLS, ACTIONS):
             numbers = counts[kind]
             self.stdout.write(
                 f"{kind}: {numbers['create']} to add, {numbers['update']} to change, "
@@ -93,12 +94,12 @@ class Command(BaseCommand):
             for row in plan.rows(kind, "create"):
                 label = (
                     f"{row.reference} {row.title}"
-                    if kind == imports.RISKS
+                    if kind == RISKS
                     else f"{row.risk_reference}: {row.description[:60]}"
                 )
                 self.stdout.write(f"  + row {row.row}: {label}")
             for row in plan.rows(kind, "update"):
-                label = row.reference if kind == imports.RISKS else row.risk_reference
+                label = row.reference if kind == RISKS else row.risk_reference
                 changes = "; ".join(
                     f"{change.column}: {change.old} → {change.new}"
                     for change in row.changes
