@@ -378,7 +378,8 @@ def run_worker(args: argparse.Namespace) -> None:
     import weasyprint
     from django.core.management import call_command
 
-    from reports.generator import Options, generate_register
+    from reports.generator import generate_register
+    from reports.generator_plan import Options
 
     print(f"\n=== {args.database}, {args.n} risks per organisation ===", flush=True)
     started = time.perf_counter()

@@ -11,15 +11,15 @@ from django.db.models import Count
 
 from alignment.models import AlignmentLink, JointAction, LinkStatus
 from reports.demo import SECTIONS
-from reports.generator import (
+from reports.generator import generate_register
+from reports.generator_plan import (
     DEFAULT_PASSWORD,
     LAST_QUARTER_END,
-    GeneratorRefused,
     Options,
-    generate_register,
     plan_register,
     quarters_ending,
 )
+from reports.generator_writer import GeneratorRefused
 from reports.models import PanelPaper
 from risks import as_at
 from risks.choices import RiskStatus, Role

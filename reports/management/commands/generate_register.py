@@ -8,16 +8,16 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from reports.generator import (
+from reports.generator import generate_register
+from reports.generator_plan import (
     DEFAULT_PASSWORD,
     DEFAULT_QUARTERS,
     DEFAULT_SEED,
     DEFAULT_VERSIONS,
     LAST_QUARTER_END,
-    GeneratorRefused,
     Options,
-    generate_register,
 )
+from reports.generator_writer import GeneratorRefused
 
 
 class Command(BaseCommand):
