@@ -21,18 +21,12 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import connection, transaction
 
+from risks.demo import is_production_settings
 from risks.models import Risk
 
 from .generator_plan import ORGANISATIONS, Options, owner_names, plan_register
 from .generator_writer import PAPER_TITLE, GeneratorRefused, Result, Writer, phase
 from .models import PanelPaper
-
-
-def is_production_settings() -> bool:
-    """Say whether production settings are in use (or demo data is turned off)."""
-    module = settings.SETTINGS_MODULE or ""
-    allowed = getattr(settings, "DEMO_DATA_ALLOWED", True)
-    return module.rsplit(".", 1)[-1] == "prod" or not allowed
 
 
 def generate_register(

@@ -20,6 +20,7 @@ from risks.choices import (
     RiskStatus,
     Treatment,
 )
+from risks.demo import DEFAULT_PASSWORD
 from risks.services import next_quarter_end
 
 from .generator_topics import (
@@ -33,7 +34,6 @@ from .generator_topics import (
     TWEAKS,
 )
 
-DEFAULT_PASSWORD = "riskregister-demo"  # noqa: S105 - documented demo password
 DEFAULT_VERSIONS = 20
 DEFAULT_QUARTERS = 8
 DEFAULT_SEED = 20250331

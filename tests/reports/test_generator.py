@@ -13,7 +13,6 @@ from alignment.models import AlignmentLink, JointAction, LinkStatus
 from reports.demo import SECTIONS
 from reports.generator import generate_register
 from reports.generator_plan import (
-    DEFAULT_PASSWORD,
     LAST_QUARTER_END,
     Options,
     plan_register,
@@ -23,6 +22,7 @@ from reports.generator_writer import GeneratorRefused
 from reports.models import PanelPaper
 from risks import as_at
 from risks.choices import RiskStatus, Role
+from risks.demo import DEFAULT_PASSWORD
 from risks.models import (
     Action,
     Control,

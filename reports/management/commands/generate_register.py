@@ -10,7 +10,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from reports.generator import generate_register
 from reports.generator_plan import (
-    DEFAULT_PASSWORD,
     DEFAULT_QUARTERS,
     DEFAULT_SEED,
     DEFAULT_VERSIONS,
@@ -18,6 +17,7 @@ from reports.generator_plan import (
     Options,
 )
 from reports.generator_writer import GeneratorRefused
+from risks.demo import DEFAULT_PASSWORD
 
 
 class Command(BaseCommand):

@@ -15,13 +15,7 @@ from django.db import transaction
 
 from alignment.demo import load_demo_links
 from reports.demo import load_demo_paper
-from risks.demo import DEFAULT_PASSWORD, load_demo
-
-
-def is_production_settings() -> bool:
-    """Say whether production settings are in use (or demo data is turned off)."""
-    module = settings.SETTINGS_MODULE or ""
-    return module.rsplit(".", 1)[-1] == "prod" or not settings.DEMO_DATA_ALLOWED
+from risks.demo import DEFAULT_PASSWORD, is_production_settings, load_demo
 
 
 class Command(BaseCommand):
