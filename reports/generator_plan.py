@@ -41,6 +41,8 @@ DEFAULT_SEED = 20250331
 # (and every as-at view of it) is the same whenever it is generated.
 LAST_QUARTER_END = date(2025, 3, 31)
 CONTROLS_PER_RISK = 3
+# The share of actions due before the end that are complete by then.
+DONE_WHEN_DUE = 0.85
 ACTIONS_PER_RISK = 3
 
 ORGANISATIONS = (
@@ -463,9 +465,20 @@ class _Planner:
                 "version": 1,
             }
             versions = [Version(at, "+", governance, "Action added", state)]
+            # Most work due before the end is done by then (a few after slipping
+            # first); the rest is still open and overdue, as in a real register.
+            past_due = due < last.date()
+            done_by_end = past_due and rng.random() < DONE_WHEN_DUE
             for status, reason in steps:
                 moment = self._later(versions[-1].at, last)
-                if moment is None or rng.random() < 0.4:
+                if moment is None:
+                    break
+                if done_by_end:
+                    if status == ActionStatus.AT_RISK and rng.random() < 0.75:
+                        continue
+                elif (past_due and status == ActionStatus.COMPLETE) or (
+                    rng.random() < 0.4
+                ):
                     break
                 state = dict(state, status=status, version=state["version"] + 1)
                 if status == ActionStatus.AT_RISK:

@@ -1,6 +1,7 @@
 """generate_register: a large synthetic register for benchmarks; the bench smoke run."""
 
 import datetime
+from collections import Counter
 from io import StringIO
 
 import pytest
@@ -21,7 +22,7 @@ from reports.generator_plan import (
 from reports.generator_writer import GeneratorRefused
 from reports.models import PanelPaper
 from risks import as_at
-from risks.choices import RiskStatus, Role
+from risks.choices import ActionStatus, RiskStatus, Role
 from risks.demo import DEFAULT_PASSWORD
 from risks.models import (
     Action,
@@ -129,6 +130,22 @@ def test_quarters_are_financial_quarters():
         datetime.date(2024, 6, 30),
     )
     assert quarters[0].start == datetime.date(2024, 1, 1)
+
+
+def test_most_actions_due_before_the_end_are_done_and_the_rest_overdue():
+    """As in a real register: work past its due date is mostly complete."""
+    plan = plan_register(Options(risks_per_org=200, versions=5, quarters=8))
+    past_due = Counter()
+    for risks in plan.risks.values():
+        for risk in risks:
+            for versions in risk.actions:
+                last = versions[-1].fields
+                due = last["revised_due_date"] or last["due_date"]
+                if due < LAST_QUARTER_END:
+                    past_due[last["status"]] += 1
+    share_done = past_due[ActionStatus.COMPLETE] / past_due.total()
+    assert 0.75 < share_done < 0.95, past_due
+    assert past_due[ActionStatus.NOT_STARTED] and past_due[ActionStatus.AT_RISK]
 
 
 def _contents() -> tuple:
