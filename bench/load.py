@@ -3,6 +3,7 @@
     .venv/bin/python bench/load.py                  # 8 users, 30 s, PostgreSQL
     .venv/bin/python bench/load.py --database sqlite --users 4 --duration 10
     .venv/bin/python bench/load.py --generate 1000  # 2 × 1,000 generated risks
+    .venv/bin/python bench/load.py --generate 1000 --register-pdf  # and a worker's PDF
 
 A throwaway database (PostgreSQL `rr_load`, or an SQLite file) is migrated and
 loaded with the demo (`load_demo`), or with `generate_register --risks-per-org N`
@@ -16,6 +17,13 @@ histories, and, for users who may edit, edit forms saved with the version they
 were loaded with. A 409 conflict page is a correct outcome and is counted
 apart. Afterwards every successful save must be in the risk's history, and
 nothing else may be: zero lost updates. Everything is removed at the end.
+
+With `--register-pdf`, a `manage.py db_worker` runs beside gunicorn (production
+settings: the database task backend) and one more signed-in governance officer asks
+for their organisation's register PDF while the others work: the first answer must be
+the 202 status page (the PDF is not rendered in the request), and the page is asked
+again every half second until it serves the PDF, which must be a PDF. The time from
+request to PDF is printed beside the pages' latencies.
 
 Prints throughput, p50/p95 latency per kind of page, errors, conflicts and lost
 updates; exits 1 on any error or lost update. Only 127.0.0.1 is ever contacted.
@@ -65,7 +73,18 @@ GENERATED_USERS = tuple(
     for org in ("mopac", "mps")
 )
 LOAD_MARK = re.compile(r" \[load [\w-]+ #\d+\]$")
-KINDS = ("sign-in", "register", "risk page", "history", "edit form", "save")
+KINDS = (
+    "sign-in",
+    "register",
+    "risk page",
+    "history",
+    "edit form",
+    "save",
+    "PDF status",
+    "PDF stored",
+)
+REGISTER_PDF_USER = "bench-mopac-governance"
+REGISTER_PDF_PATH = "/reports/register/mopac/pdf/"
 
 
 # --- Setting up and tearing down ---------------------------------------------
@@ -213,6 +232,28 @@ def start_server(env: dict, port: int, workers: int, log: Path) -> subprocess.Po
         time.sleep(0.25)
     server.terminate()
     raise SystemExit("gunicorn did not answer /healthz within 60 s")
+
+
+def start_worker(env: dict, log: Path) -> subprocess.Popen:
+    """Start the background task worker that renders large PDFs."""
+    with log.open("w") as output:
+        return subprocess.Popen(  # noqa: S603 - our own interpreter and command
+            [PYTHON, "manage.py", "db_worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def stop(process: subprocess.Popen | None) -> None:
+    if process is None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 # --- One simulated user -------------------------------------------------------
@@ -401,6 +442,34 @@ class User:
                 self.expect("history", status, (200, 403), path)
             time.sleep(rng.uniform(0, 0.05))  # a person between clicks
 
+    def fetch_register_pdf(self, password: str, give_up: float) -> dict:
+        """Ask for the register PDF and wait for the worker; return what happened."""
+        if not self.sign_in(password):
+            return {}
+        started = time.monotonic()
+        status, _, page = self.request("PDF status", "GET", REGISTER_PDF_PATH)
+        if not self.expect("PDF status", status, (202,), REGISTER_PDF_PATH):
+            return {"first_status": status}
+        first_ms = self.stats.latencies["PDF status"][-1] * 1000
+        while time.monotonic() < give_up:
+            time.sleep(0.5)
+            status, _, page = self.request("PDF status", "GET", REGISTER_PDF_PATH)
+            if status != 202:
+                break
+        ready = time.monotonic() - started
+        kind = "PDF stored"
+        if status == 200:  # ask once more: the stored file, served as it is
+            status, _, page = self.request(kind, "GET", REGISTER_PDF_PATH)
+        if not self.expect(kind, status, (200,), REGISTER_PDF_PATH):
+            return {"first_status": 202, "last_status": status}
+        if not page.startswith("%PDF-"):
+            self.stats.error(f"{self.label} {REGISTER_PDF_PATH}: not a PDF")
+        return {
+            "first_status": 202,
+            "first_response_ms": round(first_ms, 1),
+            "ready_seconds": round(ready, 1),
+        }
+
 
 # --- The run ------------------------------------------------------------------
 
@@ -447,16 +516,24 @@ def main() -> int:
         metavar="N",
         help="load 2 × N generated risks (generate_register) instead of the demo",
     )
+    parser.add_argument(
+        "--register-pdf",
+        action="store_true",
+        help="run db_worker too, and have one more user wait for a register PDF",
+    )
     parser.add_argument("--json", action="store_true", help="print figures as JSON")
     options = parser.parse_args()
     password = secrets.token_urlsafe(16)
     workdir = Path(tempfile.mkdtemp(prefix="rr-load-"))
     database = Database(options.database, workdir)
-    server = None
+    server = worker = None
+    pdf: dict = {}
     try:
         env = prepare(database, workdir, password, options.generate)
         port = free_port()
         server = start_server(env, port, options.workers, workdir / "gunicorn.log")
+        if options.register_pdf:
+            worker = start_worker(env, workdir / "db_worker.log")
         stats = Stats()
         names = GENERATED_USERS if options.generate else DEMO_USERS
         users = [
@@ -477,6 +554,15 @@ def main() -> int:
             )
             for i, user in enumerate(users)
         ]
+        if options.register_pdf:
+            requester = User(port, REGISTER_PDF_USER, "pdf", stats)
+            threads.append(
+                threading.Thread(
+                    target=lambda: pdf.update(
+                        requester.fetch_register_pdf(password, deadline + 300)
+                    )
+                )
+            )
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -484,20 +570,21 @@ def main() -> int:
         elapsed = time.monotonic() - started
         history = check_history(database, stats.saves)
     finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        stop(worker)
+        stop(server)
         database.drop()
-        log = workdir / "gunicorn.log"
-        server_errors = log.read_text() if log.exists() else ""
+        server_errors = "".join(
+            log.read_text()
+            for log in (workdir / "gunicorn.log", workdir / "db_worker.log")
+            if log.exists()
+        )
         shutil.rmtree(workdir, ignore_errors=True)
-    return report(options, stats, history, elapsed, server_errors)
+    return report(options, stats, history, elapsed, server_errors, pdf)
 
 
-def report(options, stats: Stats, history: dict, elapsed: float, log: str) -> int:
+def report(
+    options, stats: Stats, history: dict, elapsed: float, log: str, pdf: dict
+) -> int:
     total = sum(len(v) for v in stats.latencies.values())
     figures = {
         "users": options.users,
@@ -521,9 +608,11 @@ def report(options, stats: Stats, history: dict, elapsed: float, log: str) -> in
         "errors": len(stats.errors),
         "lost_updates": len(history["lost"]),
         "history": {k: v if isinstance(v, int) else len(v) for k, v in history.items()},
+        "register_pdf": pdf,
     }
     failed = bool(
-        stats.errors
+        (options.register_pdf and "ready_seconds" not in pdf)
+        or stats.errors
         or history["lost"]
         or history["unexpected"]
         or history["duplicates"]
@@ -551,6 +640,16 @@ def report(options, stats: Stats, history: dict, elapsed: float, log: str) -> in
             f"{len(history['unexpected'])}, duplicates {history['duplicates']}, "
             f"risks not at their latest change {len(history['stale'])}"
         )
+        if options.register_pdf:
+            print(
+                f"register PDF ({REGISTER_PDF_PATH}, by db_worker): "
+                + (
+                    f"first answer 202 in {pdf['first_response_ms']} ms, "
+                    f"PDF served {pdf['ready_seconds']} s after the request"
+                    if "ready_seconds" in pdf
+                    else f"not served ({pdf or 'sign-in failed'})"
+                )
+            )
     for line in stats.errors[:20]:
         print(f"error: {line}", file=sys.stderr)
     if stats.errors:
