@@ -41,9 +41,9 @@ DEFAULT_SEED = 20250331
 # (and every as-at view of it) is the same whenever it is generated.
 LAST_QUARTER_END = date(2025, 3, 31)
 CONTROLS_PER_RISK = 3
+ACTIONS_PER_RISK = 3
 # The share of actions due before the end that are complete by then.
 DONE_WHEN_DUE = 0.85
-ACTIONS_PER_RISK = 3
 
 ORGANISATIONS = (
     ("mopac", "MOPAC", "Mayor's Office for Policing and Crime"),
