@@ -248,6 +248,17 @@ def _period() -> tuple[str, date]:
     return PREFERRED_PERIOD, date(2019, 6, 30)
 
 
+def add_sections(paper: PanelPaper, *, user, at: datetime) -> None:
+    """Write the demo paper's sections into a paper, a minute apart after `at`."""
+    for index, spec in enumerate(SECTIONS, start=1):
+        services.section_create(
+            paper=paper,
+            user=user,
+            data={"order": index * 10, **spec},
+            at=at + timedelta(minutes=index),
+        )
+
+
 def load_demo_paper(*, user, at: datetime) -> PanelPaper:
     """Create the demo paper through the paper services (once; idempotent).
 
@@ -264,12 +275,6 @@ def load_demo_paper(*, user, at: datetime) -> PanelPaper:
         reason="Demo paper drafted",
         at=at,
     )
-    for index, spec in enumerate(SECTIONS, start=1):
-        services.section_create(
-            paper=paper,
-            user=user,
-            data={"order": index * 10, **spec},
-            at=at + timedelta(minutes=index),
-        )
+    add_sections(paper, user=user, at=at)
     paper.refresh_from_db()
     return paper

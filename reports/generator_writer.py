@@ -31,7 +31,7 @@ from risks.models import (
 )
 
 from . import services
-from .demo import SECTIONS
+from .demo import add_sections
 from .generator_plan import ORGANISATIONS, Plan, Version
 from .generator_topics import OWNER_POSTS, THEME_NAMES
 
@@ -465,12 +465,6 @@ class Writer:
             reason="Paper drafted",
             at=at,
         )
-        for index, spec in enumerate(SECTIONS, start=1):
-            services.section_create(
-                paper=paper,
-                user=user,
-                data={"order": index * 10, **spec},
-                at=at + timedelta(minutes=index),
-            )
+        add_sections(paper, user=user, at=at)
         self.result.paper_id = paper.pk
         self.result.counts["papers"] = 1
