@@ -62,8 +62,18 @@ class Change:
     new: str
 
 
+class _PlannedRow:
+    """A planned row's `existing` object and `changes` say what the import does."""
+
+    @property
+    def action(self) -> str:
+        if self.existing is None:
+            return "create"
+        return "update" if self.changes else "unchanged"
+
+
 @dataclass
-class RiskRow:
+class RiskRow(_PlannedRow):
     """One risk to create, change or leave as it is."""
 
     row: int
@@ -78,18 +88,12 @@ class RiskRow:
     changes: list[Change] = field(default_factory=list)
 
     @property
-    def action(self) -> str:
-        if self.existing is None:
-            return "create"
-        return "update" if self.changes else "unchanged"
-
-    @property
     def title(self) -> str:
         return self.data.get("title") or (self.existing.title if self.existing else "")
 
 
 @dataclass
-class ChildRow:
+class ChildRow(_PlannedRow):
     """One control or action to create, change or leave as it is."""
 
     kind: str
@@ -99,12 +103,6 @@ class ChildRow:
     data: dict
     risk: Risk | None = None  # None: the risk is added by the same file
     changes: list[Change] = field(default_factory=list)
-
-    @property
-    def action(self) -> str:
-        if self.existing is None:
-            return "create"
-        return "update" if self.changes else "unchanged"
 
     @property
     def description(self) -> str:
