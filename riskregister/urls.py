@@ -17,6 +17,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("accounts.urls")),
     path("risks/", include("risks.urls")),
     path("alignment/", include("alignment.urls")),
     path("reports/", include("reports.urls")),

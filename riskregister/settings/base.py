@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "risks",
     "alignment",
     "reports",
+    "accounts",
 ]
 
 MIDDLEWARE = [
