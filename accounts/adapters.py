@@ -126,11 +126,13 @@ class RegisterSocialAccountAdapter(DefaultSocialAccountAdapter):
         self, request, provider, error=None, exception=None, extra_context=None
     ) -> None:
         """Log the failure and show the sign-in failure page, whatever went wrong."""
+        cause = getattr(exception, "__cause__", None)
         logger.warning(
-            "Sign-in failed: provider %s, error %s: %s",
-            getattr(getattr(provider, "app", None), "provider_id", provider),
+            "Sign-in failed: provider %s, error %s: %s%s",
+            provider.app.provider_id,
             error,
             exception or "state missing or not recognised",
+            f" ({type(cause).__name__}: {cause})" if cause else "",
         )
         response = render(
             request,

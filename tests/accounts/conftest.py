@@ -76,8 +76,9 @@ def rogue_idp():
 
 @pytest.fixture(scope="session")
 def skewed_idp():
-    """A provider whose clock is an hour slow: its ID tokens arrive expired."""
-    server = _server(clock_offset_seconds=-3600).start()
+    """A provider whose clock is two hours slow: its ID tokens (valid for an hour)
+    arrive expired."""
+    server = _server(tokens_clock_offset_seconds=-7200).start()
     yield server
     server.stop()
 

@@ -61,6 +61,17 @@ def test_an_unknown_provider_is_not_found(client, providers):
     assert client.post("/accounts/oidc/nobody/login/").status_code == 404
 
 
+def test_starting_a_sign_in_needs_the_csrf_token(providers):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    assert client.post("/accounts/oidc/mps/login/").status_code == 403
+    page = client.get("/accounts/login/").content.decode()
+    token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    response = client.post("/accounts/oidc/mps/login/", {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+
+
 def test_the_flow_uses_pkce_a_nonce_and_state(client, providers):
     response = client.post("/accounts/oidc/mps/login/")
     location = response["Location"]

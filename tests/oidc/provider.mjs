@@ -4,7 +4,8 @@
 // It listens on 127.0.0.1 on a port the system chooses, then prints one JSON line,
 // {"issuer": ...}, so that the fixture knows where it is. Options used by the
 // refusal tests, each a way a real deployment goes wrong:
-//   clock_offset_seconds  the provider's clock is off (its ID tokens arrive expired)
+//   tokens_clock_offset_seconds  its clock is off when it issues tokens (so its
+//                         ID tokens arrive expired)
 //   issuer                the issuer it names differs from the URL it is reached at
 //   publish_other_key     its published JWKS holds another key under the same kid
 //                         than the one it signs with (a token signed with another key)
@@ -14,12 +15,12 @@ import { createServer } from 'node:http';
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 
-if (config.clock_offset_seconds) {
-  const realNow = Date.now.bind(Date);
-  Date.now = () => realNow() + config.clock_offset_seconds * 1000;
-}
+// The clock the provider reads; tokens_clock_offset_seconds sets it back while it
+// issues tokens (its sign-in pages keep real time, or their cookies would expire).
+let clockOffset = 0;
+const realNow = Date.now.bind(Date);
+Date.now = () => realNow() + clockOffset * 1000;
 
-// Imported after the clock is set, so that every time it reads is the offset one.
 const { default: Provider } = await import('oidc-provider');
 
 function signingKey(kid) {
@@ -75,6 +76,10 @@ server.on('request', (req, res) => {
     res.writeHead(200, { 'content-type': 'application/jwk-set+json' });
     res.end(JSON.stringify({ keys: [publicPart(otherKey)] }));
     return;
+  }
+  if (config.tokens_clock_offset_seconds && req.url === '/token') {
+    clockOffset = config.tokens_clock_offset_seconds;
+    res.on('finish', () => { clockOffset = 0; });
   }
   handle(req, res);
 });
