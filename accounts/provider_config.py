@@ -7,6 +7,7 @@ from Django: a malformed value stops the start with a message naming the fault.
 import json
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 ROLES = ("governance", "owner", "reader")
@@ -125,3 +126,8 @@ def parse_providers(text: str) -> tuple[Provider, ...]:
             f"OIDC_PROVIDERS names a provider twice: {', '.join(duplicates)}."
         )
     return providers
+
+
+def provider_origins(providers: tuple[Provider, ...]) -> list[str]:
+    """The providers' origins, where sign-in and sign-out forms redirect to."""
+    return sorted({"://".join(urlsplit(p.issuer)[:2]) for p in providers})

@@ -151,7 +151,11 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # --- Sign-in with the organisations' identity providers (docs/sso.md) -------
 from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 
-from accounts.provider_config import ProviderConfigError, parse_providers  # noqa: E402
+from accounts.provider_config import (  # noqa: E402
+    ProviderConfigError,
+    parse_providers,
+    provider_origins,
+)
 
 try:
     OIDC_PROVIDERS = parse_providers(os.environ.get("OIDC_PROVIDERS", ""))
@@ -215,7 +219,8 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
-    "form-action": [CSP.SELF],
+    # The sign-in buttons and the sign-out button redirect to the providers.
+    "form-action": [CSP.SELF, *provider_origins(OIDC_PROVIDERS)],
 }
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -72,6 +72,11 @@ provider.proxy = false;
 
 const handle = provider.callback();
 server.on('request', (req, res) => {
+  if (req.url === '/favicon.ico') {
+    res.writeHead(204);
+    res.end();
+    return;
+  }
   if (otherKey && req.url === '/jwks') {
     res.writeHead(200, { 'content-type': 'application/jwk-set+json' });
     res.end(JSON.stringify({ keys: [publicPart(otherKey)] }));
