@@ -240,3 +240,19 @@ def test_an_existing_local_user_with_the_same_name_is_never_taken_over(
     user = _user("mps-gov-1")
     assert user.pk != local.pk
     assert not Membership.objects.filter(user=local).exists()
+
+
+def test_a_sign_in_makes_a_fixed_number_of_queries(
+    client, providers, orgs, django_assert_num_queries
+):
+    from tests.oidc.server import provider_sign_in
+
+    from .conftest import come_back, start_sign_in
+
+    sign_in(client, "mps-gov-1")  # the first sign-in creates the user: 37 queries
+    client.logout()
+    back = provider_sign_in(start_sign_in(client), "mps-gov-1")
+    # Session, account lookup and refresh, organisation, membership and panel seat
+    # (locked, unchanged), django-axes' access log, the new session.
+    with django_assert_num_queries(29):
+        assert come_back(client, back).status_code == 302

@@ -83,3 +83,16 @@ def test_a_link_of_a_user_no_longer_superuser_is_refused(client, admin):
     token = signin_link_create(user=admin, created_by="ops")
     User.objects.filter(pk=admin.pk).update(is_superuser=False)
     assert client.post(f"/accounts/signin-link/{token}/").status_code == 410
+
+
+def test_the_admin_lists_links_read_only_and_hides_allauths_app_pages(client, admin):
+    signin_link_create(user=admin, created_by="ops")
+    client.force_login(admin)
+    page = client.get("/admin/accounts/signinlink/")
+    assert page.status_code == 200 and "ops" in page.content.decode()
+    link = SignInLink.objects.get()
+    assert (
+        client.post(f"/admin/accounts/signinlink/{link.pk}/delete/").status_code == 403
+    )
+    assert client.get("/admin/socialaccount/socialapp/").status_code == 404
+    assert client.get("/admin/socialaccount/socialaccount/").status_code == 200
