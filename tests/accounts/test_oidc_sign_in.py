@@ -256,3 +256,19 @@ def test_a_sign_in_makes_a_fixed_number_of_queries(
     # (locked, unchanged), django-axes' access log, the new session.
     with django_assert_num_queries(29):
         assert come_back(client, back).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("next_url", "lands_on"),
+    [("/risks/", "/risks/"), ("https://attacker.example/", "/")],
+)
+def test_the_person_lands_where_they_were_going_but_never_off_site(
+    client, providers, orgs, next_url, lands_on
+):
+    from tests.oidc.server import provider_sign_in
+
+    from .conftest import come_back
+
+    response = client.post("/accounts/oidc/mps/login/", {"next": next_url})
+    back = provider_sign_in(response["Location"], "mps-gov-1")
+    assert come_back(client, back)["Location"] == lands_on
