@@ -43,7 +43,7 @@ from requests import RequestException
 from .provider_config import Provider
 
 SIGNATURE_ALGORITHMS = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256"}
-REQUIRED_CLAIMS = {"iss", "aud", "exp", "iat"}
+REQUIRED_CLAIMS = {"iss", "sub", "aud", "exp", "iat"}
 # What may go wrong talking to a provider; each becomes the sign-in failure page.
 PROVIDER_FAULTS = (RequestException, OAuth2Error, ValueError, KeyError, TypeError)
 
@@ -137,6 +137,12 @@ class RegisterOIDCProvider(OpenIDConnectProvider):
             )
         except PROVIDER_FAULTS as error:
             return render_authentication_error(request, self, exception=error)
+
+    def extract_uid(self, data) -> str:
+        # A person is their issuer (one tenant) and their subject there: the
+        # token's "sub", or Entra's "oid" when configured. Never their e-mail.
+        claims = data["id_token"]
+        return f"{claims['iss']}#{claims[self.app.settings['uid_field']]}"
 
     def extract_email_addresses(self, data) -> list:
         # An address is not an identity here: no allauth e-mail records to match on.

@@ -48,7 +48,7 @@ ACCOUNTS = {
         },
     },
 }
-NAMES = ["mps", "mopac", "rogue", "skewed", "imposter", "silent", "closed"]
+NAMES = ["mps", "mopac", "tenant2", "rogue", "skewed", "imposter", "silent", "closed"]
 
 
 def _server(**options) -> OidcServer:
@@ -61,6 +61,14 @@ def _server(**options) -> OidcServer:
 @pytest.fixture(scope="session")
 def idp():
     """The organisations' provider, behaving as it should."""
+    server = _server().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def second_tenant_idp():
+    """Another tenant's provider, behaving as it should."""
     server = _server().start()
     yield server
     server.stop()

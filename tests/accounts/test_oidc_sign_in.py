@@ -40,7 +40,7 @@ def orgs(db):
 
 
 def _user(account: str):
-    return SocialAccount.objects.get(provider="mps", uid=account).user
+    return SocialAccount.objects.get(provider="mps", uid__endswith=f"#{account}").user
 
 
 def test_the_sign_in_page_shows_a_button_per_provider(client, providers):
@@ -98,7 +98,7 @@ def test_the_same_person_signs_in_again_as_the_same_user(client, providers, orgs
     sign_in(client, "mps-gov-1")
     client.logout()
     sign_in(client, "mps-gov-1")
-    assert SocialAccount.objects.filter(uid="mps-gov-1").count() == 1
+    assert SocialAccount.objects.filter(uid__endswith="#mps-gov-1").count() == 1
     assert Membership.objects.get(user=_user("mps-gov-1")).history.count() == 1
 
 
@@ -272,3 +272,26 @@ def test_the_person_lands_where_they_were_going_but_never_off_site(
     response = client.post("/accounts/oidc/mps/login/", {"next": next_url})
     back = provider_sign_in(response["Location"], "mps-gov-1")
     assert come_back(client, back)["Location"] == lands_on
+
+
+def test_a_person_is_their_issuer_and_subject(client, providers, orgs, idp):
+    sign_in(client, "mps-gov-1")
+    account = SocialAccount.objects.get()
+    assert account.uid == f"{idp.issuer}#mps-gov-1"
+    assert account.provider == "mps"
+
+
+def test_the_same_subject_at_another_tenant_is_another_person(
+    client, providers, orgs, idp, second_tenant_idp
+):
+    # Each tenant issues its own subjects; the same "sub" from two is two people.
+    providers(tenant2=second_tenant_idp.issuer)
+    sign_in(client, "mps-gov-1")
+    client.logout()
+    sign_in(client, "mps-gov-1", name="tenant2")
+    uids = set(SocialAccount.objects.values_list("uid", flat=True))
+    assert uids == {
+        f"{idp.issuer}#mps-gov-1",
+        f"{second_tenant_idp.issuer}#mps-gov-1",
+    }
+    assert len({account.user_id for account in SocialAccount.objects.all()}) == 2
