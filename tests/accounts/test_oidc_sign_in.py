@@ -295,3 +295,31 @@ def test_the_same_subject_at_another_tenant_is_another_person(
         f"{second_tenant_idp.issuer}#mps-gov-1",
     }
     assert len({account.user_id for account in SocialAccount.objects.all()}) == 2
+
+
+def _with_oid(settings, idp) -> None:
+    import json
+
+    from accounts.provider_config import parse_providers
+
+    from .conftest import provider_entry
+
+    entry = {**provider_entry("mps", idp.issuer), "subject_claim": "oid"}
+    settings.OIDC_PROVIDERS = parse_providers(json.dumps([entry]))
+
+
+def test_entras_oid_can_identify_the_person(client, providers, orgs, idp, settings):
+    _with_oid(settings, idp)
+    assert sign_in(client, "mps-oid-1").status_code == 302
+    uid = SocialAccount.objects.get().uid
+    assert uid == f"{idp.issuer}#5e1f0c3a-7b2d-4e8f-9a6c-1d2e3f4a5b6c"
+
+
+def test_a_token_without_the_configured_subject_claim_is_refused(
+    client, providers, orgs, idp, settings
+):
+    _with_oid(settings, idp)
+    response = sign_in(client, "mps-gov-1")  # no oid claim
+    assert response.status_code == 400
+    assert "Sign-in did not complete" in response.content.decode()
+    assert not SocialAccount.objects.exists()
