@@ -52,13 +52,21 @@ ACCOUNTS = {
         },
     },
 }
-NAMES = ["mps", "mopac", "tenant2", "rogue", "skewed", "imposter", "silent", "closed"]
+NAMES = [
+    *("mps", "mopac", "tenant2", "hs256", "rogue", "skewed", "imposter"),
+    *("silent", "closed"),
+]
 
 
 def _server(**options) -> OidcServer:
-    clients = [client("register", BASE_URL, NAMES)]
+    # The second client's ID tokens are signed with its secret (HS256), not a key.
+    hs256 = {**client("register-hs256", BASE_URL, NAMES)}
+    hs256["id_token_signed_response_alg"] = "HS256"
     return OidcServer(
-        clients=clients, accounts=json.loads(json.dumps(ACCOUNTS)), **options
+        clients=[client("register", BASE_URL, NAMES), hs256],
+        accounts=json.loads(json.dumps(ACCOUNTS)),
+        id_token_algs=["RS256", "HS256"],
+        **options,
     )
 
 

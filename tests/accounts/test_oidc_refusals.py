@@ -86,6 +86,16 @@ def test_a_token_signed_with_another_key_is_refused(
     assert logged(caplog, "InvalidSignatureError: Signature verification failed")
 
 
+def test_a_token_signed_with_a_shared_secret_is_refused(
+    client, providers, mps, idp, settings, caplog
+):
+    entry = {**provider_entry("hs256", idp.issuer), "client_id": "register-hs256"}
+    settings.OIDC_PROVIDERS = parse_providers(json.dumps([entry]))
+    back = provider_sign_in(start_sign_in(client, "hs256"), "mps-gov-1")
+    assert_refused_and_nothing_created(client, come_back(client, back))
+    assert logged(caplog, "The ID token is signed with 'HS256'")
+
+
 def test_an_expired_token_is_refused(client, providers, mps, skewed_idp, caplog):
     providers(skewed=skewed_idp.issuer)
     back = provider_sign_in(start_sign_in(client, "skewed"), "mps-gov-1")

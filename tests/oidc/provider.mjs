@@ -7,6 +7,7 @@
 //   tokens_clock_offset_seconds  its clock is off when it issues tokens (so its
 //                         ID tokens arrive expired)
 //   issuer                the issuer it names differs from the URL it is reached at
+//   id_token_algs         the ID token algorithms its clients may ask for
 //   publish_other_key     its published JWKS holds another key under the same kid
 //                         than the one it signs with (a token signed with another key)
 import { generateKeyPairSync } from 'node:crypto';
@@ -55,6 +56,8 @@ const provider = new Provider(issuer, {
     profile: ['name', 'preferred_username'],
   },
   conformIdTokenClaims: false,
+  // A client may ask for ID tokens signed with its secret (HS256) when listed here.
+  enabledJWA: { idTokenSigningAlgValues: config.id_token_algs || ['RS256'] },
   pkce: { required: () => true },
   features: {
     devInteractions: { enabled: true },
