@@ -1,5 +1,11 @@
 """Account pages under /accounts/ beside Django's sign-in and sign-out."""
 
+from django.urls import path
+
+from . import views
+
 app_name = "accounts"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("signin-link/<str:token>/", views.signin_link, name="signin_link"),
+]

@@ -1,9 +1,9 @@
 """Top-level URL configuration."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts import views as accounts_views
 from risks.views import home
 
 urlpatterns = [
@@ -11,12 +11,10 @@ urlpatterns = [
     path("healthz", home.healthz, name="healthz"),
     # Browsers ask for /favicon.ico when a page (a PDF, say) names no icon.
     path("favicon.ico", home.favicon),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", accounts_views.SignInView.as_view(), name="login"),
+    path("accounts/logout/", accounts_views.sign_out, name="logout"),
+    # Only the OpenID Connect flow of django-allauth, never its account pages.
+    path("accounts/oidc/", include("accounts.oidc_urls")),
     path("accounts/", include("accounts.urls")),
     path("risks/", include("risks.urls")),
     path("alignment/", include("alignment.urls")),

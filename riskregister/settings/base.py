@@ -37,6 +37,10 @@ INSTALLED_APPS = [
     "guardian",
     "simple_history",
     "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "risks",
     "alignment",
     "reports",
@@ -55,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "riskregister.middleware.DatabaseUnavailableMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     # Last, as django-axes requires, so it sees the outcome of every sign-in.
     "axes.middleware.AxesMiddleware",
 ]
@@ -111,6 +116,7 @@ DEMO_DATA_ALLOWED = True
 SILENCED_SYSTEM_CHECKS = ["guardian.W001"]
 AUTHENTICATION_BACKENDS = [
     "risks.backends.LoginThrottleBackend",  # first: refuses locked-out sign-ins
+    "accounts.backends.LocalPasswordsBackend",  # refuses passwords when they are off
     "django.contrib.auth.backends.ModelBackend",
     "risks.backends.RiskAccessBackend",
 ]
@@ -141,6 +147,36 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# --- Sign-in with the organisations' identity providers (docs/sso.md) -------
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+from accounts.provider_config import (  # noqa: E402
+    ProviderConfigError,
+    parse_providers,
+    provider_origins,
+)
+
+try:
+    OIDC_PROVIDERS = parse_providers(os.environ.get("OIDC_PROVIDERS", ""))
+except ProviderConfigError as error:
+    raise ImproperlyConfigured(str(error)) from None
+# Local passwords: for the demo and a break-glass superuser; production turns them off.
+AUTH_LOCAL_PASSWORDS = env_bool("AUTH_LOCAL_PASSWORDS", default=True)
+# django-allauth runs the OpenID Connect flow only; sign-in pages, sign-out and
+# passwords stay Django's own. Its apps are built from OIDC_PROVIDERS (accounts.oidc).
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.RegisterSocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {"provider_class": "accounts.oidc.RegisterOIDCProvider"}
+}
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # never match a person on e-mail
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"  # the organisation vouches for it
+SOCIALACCOUNT_LOGIN_ON_GET = False  # a GET asks to continue; a POST starts
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = int(os.environ.get("OIDC_TIMEOUT_SECONDS", "10"))
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = False  # a demo account may share an address with a real one
 
 # Guardian: no anonymous user row; we never grant anything to anonymous users.
 ANONYMOUS_USER_NAME = None
@@ -183,7 +219,8 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
-    "form-action": [CSP.SELF],
+    # The sign-in buttons and the sign-out button redirect to the providers.
+    "form-action": [CSP.SELF, *provider_origins(OIDC_PROVIDERS)],
 }
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

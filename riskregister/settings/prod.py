@@ -12,6 +12,9 @@ if not os.environ.get("DJANGO_SECRET_KEY"):
 SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
 DEBUG = False
 DEMO_DATA_ALLOWED = False
+# Real users sign in through their organisation (OIDC_PROVIDERS); passwords only
+# when set on for a break-glass sign-in (manage.py signin_link needs none).
+AUTH_LOCAL_PASSWORDS = env_bool("AUTH_LOCAL_PASSWORDS", default=False)
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -360,6 +360,10 @@ IN_PERMISSION_MATRIX = {
 ELSEWHERE = {
     "login",
     "logout",
+    # Sign-in through the identity providers and break-glass links: tests/accounts/.
+    "openid_connect_login",
+    "openid_connect_callback",
+    "accounts:signin_link",
     "healthz",
     "risks:export_csv",
     "risks:export_xlsx",

@@ -1,0 +1,211 @@
+"""Writes of the accounts app: roles from sign-in groups, break-glass sign-in links."""
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from risks.choices import Role
+from risks.models import Membership, Organisation, PanelMember
+from risks.recording import record, record_delete
+
+from .models import SignInLink
+from .provider_config import Provider
+
+logger = logging.getLogger("accounts.sign_in")
+
+SIGN_IN_REASON = "from sign-in groups"
+ROLES = {"reader": Role.READER, "owner": Role.RISK_OWNER, "governance": Role.GOVERNANCE}
+RANK = {Role.READER: 1, Role.RISK_OWNER: 2, Role.GOVERNANCE: 3}
+SIGN_IN_LINK_LIFETIME = timedelta(minutes=10)
+
+
+class SignInRefused(Exception):
+    """The provider vouched for the person, but their groups give no place here."""
+
+    def __init__(self, message: str, *, detail: str = ""):
+        super().__init__(message)
+        self.message = message  # shown to the person
+        self.detail = detail or message  # logged
+
+
+@dataclass(frozen=True)
+class SignInAccess:
+    """What a person's groups give them: a role in one organisation, the panel seat."""
+
+    organisation: Organisation | None
+    role: str
+    panel: bool
+
+
+NO_ACCESS = SignInAccess(organisation=None, role="", panel=False)
+
+
+def _groups(claims: dict) -> list[str]:
+    if "groups" not in claims:
+        if "groups" in (claims.get("_claim_names") or {}):
+            # Entra ID leaves the claim out when a person is in more than 200
+            # groups; the application must then emit only the groups assigned to it.
+            raise SignInRefused(
+                "Your account is in too many groups for your organisation to list "
+                "them at sign-in.",
+                detail="groups claim overage (_claim_names)",
+            )
+        raise SignInRefused(
+            "Your organisation did not say which groups you are in.",
+            detail="no groups claim in the ID token",
+        )
+    groups = claims["groups"]
+    if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+        raise SignInRefused(
+            "Your organisation sent your groups in a form this register cannot read.",
+            detail=f"groups claim is not a list of strings: {type(groups).__name__}",
+        )
+    return groups
+
+
+def access_from_groups(*, provider: Provider, claims: dict) -> SignInAccess:
+    """Decide a person's organisation, role and panel seat from their groups claim.
+
+    Several groups of one organisation give the highest of their roles. Groups of
+    two organisations, or none of the provider's mapped groups, give nothing: the
+    person is refused, never let in as a reader by default.
+    """
+    grants = [provider.groups[g] for g in _groups(claims) if g in provider.groups]
+    panel = any(grant.is_panel for grant in grants)
+    roles = [grant for grant in grants if not grant.is_panel]
+    slugs = sorted({grant.organisation for grant in roles})
+    if len(slugs) > 1:
+        raise SignInRefused(
+            "Your groups give you a role in more than one organisation; a person "
+            "may belong to one. Ask your organisation's governance team to correct "
+            "your groups.",
+            detail=f"groups map to several organisations: {', '.join(slugs)}",
+        )
+    if not roles and not panel:
+        raise SignInRefused(
+            "Your account is not in any group that gives access to the risk register.",
+            detail="no mapped group",
+        )
+    if not roles:
+        return SignInAccess(organisation=None, role="", panel=True)
+    organisation = Organisation.objects.filter(slug=slugs[0]).first()
+    if organisation is None:
+        raise SignInRefused(
+            "The register is not set up for your organisation yet.",
+            detail=f'group map names organisation "{slugs[0]}", which does not exist',
+        )
+    role = max((ROLES[grant.role] for grant in roles), key=RANK.__getitem__)
+    return SignInAccess(organisation=organisation, role=role, panel=panel)
+
+
+@transaction.atomic
+def membership_sync_from_sign_in(*, user, access: SignInAccess) -> list[str]:
+    """Make the user's membership and panel seat follow their groups; say what changed.
+
+    Every change is in the membership's (or panel seat's) history with the reason
+    "from sign-in groups". Named owner and delegate grants are left alone: they
+    count again whenever the person is once more an owner or governance officer.
+    """
+    changes = []
+    membership = Membership.objects.select_for_update().filter(user=user).first()
+    if access.organisation is None:
+        if membership is not None:
+            record_delete(membership, user=user, reason=SIGN_IN_REASON, at=None)
+            changes.append(f"left {membership.organisation.short_name}")
+    elif membership is None:
+        membership = Membership(
+            user=user,
+            organisation=access.organisation,
+            role=access.role,
+            post_title=Role(access.role).label,
+        )
+        record(membership, user=user, reason=SIGN_IN_REASON, at=None)
+        changes.append(f"joined {access.organisation.short_name} as {access.role}")
+    elif (membership.organisation_id, membership.role) != (
+        access.organisation.pk,
+        access.role,
+    ):
+        membership.organisation = access.organisation
+        membership.role = access.role
+        record(membership, user=user, reason=SIGN_IN_REASON, at=None)
+        changes.append(f"now {access.role} of {access.organisation.short_name}")
+    seat = PanelMember.objects.filter(user=user).first()
+    if access.panel and seat is None:
+        record(PanelMember(user=user), user=user, reason=SIGN_IN_REASON, at=None)
+        changes.append("joined the Audit Panel")
+    elif seat is not None and not access.panel:
+        record_delete(seat, user=user, reason=SIGN_IN_REASON, at=None)
+        changes.append("left the Audit Panel")
+    if changes:
+        logger.info("Sign-in groups changed %s: %s", user.username, "; ".join(changes))
+    return changes
+
+
+# --- Break-glass sign-in links ----------------------------------------------
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def signin_link_create(*, user, created_by: str, now: datetime | None = None) -> str:
+    """Create a one-time sign-in link for a superuser; return its secret token.
+
+    Only the token's SHA-256 is stored, so the database alone cannot sign anyone in.
+    """
+    if not (user.is_superuser and user.is_active):
+        raise ValidationError(
+            f"{user.username} is not an active superuser; sign-in links are for "
+            "break-glass superusers only."
+        )
+    now = now or timezone.now()
+    token = secrets.token_urlsafe(32)
+    link = SignInLink(
+        user=user,
+        token_digest=_digest(token),
+        created_by=created_by,
+        expires_at=now + SIGN_IN_LINK_LIFETIME,
+    )
+    link.full_clean()
+    link.save()
+    logger.warning(
+        "Sign-in link %s created for %s by OS user %s, valid until %s",
+        link.pk,
+        user.username,
+        created_by,
+        link.expires_at.isoformat(),
+    )
+    return token
+
+
+@transaction.atomic
+def signin_link_use(*, token: str, now: datetime | None = None):
+    """Spend a sign-in link; return its user, or None if it is unknown, used or old."""
+    now = now or timezone.now()
+    link = (
+        SignInLink.objects.select_for_update()
+        .select_related("user")
+        .filter(token_digest=_digest(token))
+        .first()
+    )
+    if link is None or link.used_at is not None or link.expires_at <= now:
+        state = "unknown" if link is None else "used" if link.used_at else "expired"
+        logger.warning("Refused a sign-in link (%s)", state)
+        return None
+    link.used_at = now
+    link.save(update_fields=["used_at"])
+    user = link.user
+    if not (user.is_superuser and user.is_active):
+        logger.warning(
+            "Refused sign-in link %s: %s is no longer a superuser", link.pk, user
+        )
+        return None
+    logger.warning("Sign-in link %s used by %s", link.pk, user.username)
+    return user
