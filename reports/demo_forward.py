@@ -96,7 +96,7 @@ class CarryResult:
     paper: PanelPaper | None = None
 
 
-def _organisations() -> dict[str, Organisation]:
+def demo_organisations() -> dict[str, Organisation]:
     return {
         o.slug: o
         for o in Organisation.objects.filter(slug__in=[s.slug for s in ORGANISATIONS])
@@ -117,7 +117,7 @@ def carried_to(organisations) -> str | None:
 
 def carry_forward(*, until: date) -> CarryResult:
     """Carry the 2019 demo to `until` once (idempotent), in one transaction."""
-    organisations = _organisations()
+    organisations = demo_organisations()
     if until <= LAST_2019_DAY:
         return CarryResult(carried_to=None)
     already = carried_to(organisations.values())
@@ -130,7 +130,7 @@ def carry_forward(*, until: date) -> CarryResult:
             username__in=[spec.username for spec in USERS]
         )
     }
-    plan = plan_carry_forward(_snapshot(organisations), until, tz)
+    plan = plan_carry_forward(read_snapshot(organisations), until, tz)
     result = CarryResult(carried_to=plan.periods[-1].label)
     _Writer(plan, organisations, users, result).write()
     result.paper = _draft_next_paper(plan, until, users, tz)
@@ -140,7 +140,7 @@ def carry_forward(*, until: date) -> CarryResult:
 # --- Reading what 2019 left -----------------------------------------------------
 
 
-def _snapshot(organisations: dict[str, Organisation]) -> Snapshot:
+def read_snapshot(organisations: dict[str, Organisation]) -> Snapshot:
     open_periods = []
     for slug, organisation in organisations.items():
         period = organisation.periods.filter(is_closed=False).order_by("-start").first()
