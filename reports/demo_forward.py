@@ -97,6 +97,7 @@ class CarryResult:
 
 
 def demo_organisations() -> dict[str, Organisation]:
+    """Return the demo's organisations by slug."""
     return {
         o.slug: o
         for o in Organisation.objects.filter(slug__in=[s.slug for s in ORGANISATIONS])
@@ -141,6 +142,7 @@ def carry_forward(*, until: date) -> CarryResult:
 
 
 def read_snapshot(organisations: dict[str, Organisation]) -> Snapshot:
+    """Read the registers as 2019 left them; refuse any that are not the demo's."""
     open_periods = []
     for slug, organisation in organisations.items():
         period = organisation.periods.filter(is_closed=False).order_by("-start").first()

@@ -271,6 +271,30 @@ class TestCarriedForward:
         assert all(days <= 120 for days in days_overdue(page))
         assert "2652 days" not in page
 
+    def test_pages_read_the_carried_forward_registers(
+        self, carried, client, on_load_day
+    ):
+        risk = Risk.objects.filter(
+            organisation__slug="mopac", status=RiskStatus.OPEN
+        ).last()
+        paper = PanelPaper.objects.exclude(meeting_date=MEETING_DATE).get()
+        assert sign_in(client, "mopac-governance", "riskregister-demo")
+        for url in (
+            "/risks/?organisation=mopac",
+            "/risks/?organisation=mopac&as_at=2023-06-30",
+            risk.get_absolute_url(),
+            reverse("risks:history", args=[risk.pk]),
+            reverse("risks:periods"),
+            "/alignment/",
+            f"/reports/{paper.pk}/",
+            f"/reports/register/mopac/?period={paper.period_label}",
+        ):
+            response = client.get(url)
+            assert response.status_code == 200, url
+        assert (
+            risk.reference in client.get("/risks/?organisation=mopac").content.decode()
+        )
+
     @pytest.mark.parametrize("username", ROLES)
     def test_every_role_has_a_normal_quarter(
         self, carried, client, on_load_day, username
