@@ -84,14 +84,15 @@ LINK_FIELDS = ("status", "decision_reason", "decided_by")
 USER_FIELDS = ("closed_by", "decided_by")
 
 
-class CarryForwardRefused(Exception):
-    """The registers are not the 2019 demo's, so they cannot be carried forward."""
+class NotTheDemo(Exception):
+    """The registers are not as the 2019 demo left them: they are left alone."""
 
 
 @dataclass
 class CarryResult:
     carried_to: str | None  # the current quarter's label, if carried this time
     already_at: str | None = None  # the latest quarter, if carried before
+    left_alone: str = ""  # why registers changed by hand were not carried
     counts: Counter = field(default_factory=Counter)
     paper: PanelPaper | None = None
 
@@ -131,7 +132,11 @@ def carry_forward(*, until: date) -> CarryResult:
             username__in=[spec.username for spec in USERS]
         )
     }
-    plan = plan_carry_forward(read_snapshot(organisations), until, tz)
+    try:
+        snapshot = read_snapshot(organisations)
+    except NotTheDemo as reason:
+        return CarryResult(carried_to=None, left_alone=str(reason))
+    plan = plan_carry_forward(snapshot, until, tz)
     result = CarryResult(carried_to=plan.periods[-1].label)
     _Writer(plan, organisations, users, result).write()
     result.paper = _draft_next_paper(plan, until, users, tz)
@@ -147,9 +152,9 @@ def read_snapshot(organisations: dict[str, Organisation]) -> Snapshot:
     for slug, organisation in organisations.items():
         period = organisation.periods.filter(is_closed=False).order_by("-start").first()
         if period is None or period.end != LAST_2019_DAY:
-            raise CarryForwardRefused(
-                f"{organisation.short_name}'s open quarter is not 2019/20 Q2: these "
-                "registers are not the 2019 demo's."
+            raise NotTheDemo(
+                f"{organisation.short_name}'s open quarter is not 2019/20 Q2, so its "
+                "register was changed by hand after the 2019 demo was loaded."
             )
         item = Tracked(
             period.pk, {"is_closed": False, "closed_at": None, "closed_by": None}

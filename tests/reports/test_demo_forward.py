@@ -24,7 +24,7 @@ from reports.demo import MEETING_DATE, TITLE
 from reports.demo_forward import demo_organisations, next_meeting, read_snapshot
 from reports.demo_forward_plan import plan_carry_forward
 from reports.models import PanelPaper
-from risks import cycle
+from risks import cycle, services
 from risks.choices import ActionStatus, RiskStatus
 from risks.cycle import quarter_of
 from risks.models import Action, Organisation, ReportingPeriod, Review, Risk
@@ -347,6 +347,17 @@ def test_second_run_changes_no_table(db):
     before = table_counts()
     output = run_load_demo("--until", LOAD_DAY.isoformat())
     assert "carried forward to 2026/27 Q3 before; nothing added" in output
+    assert table_counts() == before
+
+
+def test_registers_changed_by_hand_are_left_alone(db):
+    run_load_demo("--until", "2019-09-30")
+    governance = get_user_model().objects.get(username="mopac-governance")
+    q2 = ReportingPeriod.objects.get(organisation__slug="mopac", label="2019/20 Q2")
+    services.period_close(period=q2, user=governance)
+    before = table_counts()
+    output = run_load_demo("--until", LOAD_DAY.isoformat())
+    assert "The registers were not carried forward: MOPAC's open quarter" in output
     assert table_counts() == before
 
 
