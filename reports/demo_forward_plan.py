@@ -263,9 +263,20 @@ class _Planner:
     def _turn_quarter(
         self, slug: str, quarter: Quarter, before: PeriodPlan
     ) -> PeriodPlan:
-        """Open the quarter, then close the one before once its reviews are in."""
+        """Open the quarter, then close the one before once its reviews are in.
+
+        A quarter is opened on the working day before it starts, so that it is
+        open on its first day whenever the demo is loaded; the first one opens
+        on 1 October 2019, since nothing may be dated in the 2019 demo's time.
+        """
         governance = self.s.governance[slug]
-        opened = datetime.combine(quarter.start, time(9, 0), tzinfo=self.tz)
+        eve = quarter.start - timedelta(days=1)
+        while eve.weekday() >= 5:
+            eve -= timedelta(days=1)
+        opened = max(
+            datetime.combine(eve, time(16, 30), tzinfo=self.tz),
+            datetime.combine(FIRST_DAY, time(9, 0), tzinfo=self.tz),
+        )
         period = PeriodPlan(
             slug,
             quarter.label,
@@ -317,8 +328,9 @@ class _Planner:
         owner, post = self.s.owners[slug]
         if rng.random() < 0.4:
             owner, post = None, rng.choice(OWNER_POSTS[slug][1:])
+        # After the last quarter has closed (day 11 at the latest), before reviews.
         created = self._moment_between(
-            quarter.start + timedelta(days=10), quarter.start + timedelta(days=35)
+            quarter.start + timedelta(days=12), quarter.start + timedelta(days=35)
         )
         inherent = (rng.randint(3, 5), rng.randint(4, 5))
         current = (rng.randint(2, inherent[0]), rng.randint(3, inherent[1]))

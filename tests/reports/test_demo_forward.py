@@ -5,6 +5,7 @@ nothing here depends on the calendar; "today" is that date wherever a page
 asks for it.
 """
 
+import copy
 import datetime
 import io
 import re
@@ -395,6 +396,27 @@ def test_the_same_day_plans_the_same_history_and_later_days_only_add(db):
     assert earlier and all(row[0] < cut for row in earlier)
     # History before a day is the same whichever later day the demo is loaded on.
     assert [row for row in later if row[0] < cut] == earlier
+
+
+def test_on_any_day_few_actions_are_overdue_and_none_for_long(db):
+    """Plan the demo for every 29th day since 2019 (in memory, no writes)."""
+    run_load_demo("--until", "2019-09-30")
+    snapshot = read_snapshot(demo_organisations())
+    day = datetime.date(2019, 10, 2)
+    while day <= LOAD_DAY:
+        plan = plan_carry_forward(copy.deepcopy(snapshot), day, LONDON)
+        late = [
+            (day - (a.fields["revised_due_date"] or a.fields["due_date"])).days
+            for risk in plan.risks
+            if risk.item.fields["status"] == RiskStatus.OPEN
+            for a in (child.item for child in risk.actions)
+            if a.fields["status"] not in {ActionStatus.COMPLETE, ActionStatus.CANCELLED}
+        ]
+        late = [days for days in late if days > 0]
+        assert len(late) <= 5 and max(late, default=0) <= 60, day
+        open_periods = {p.label for p in plan.periods if not p.item.fields["is_closed"]}
+        assert quarter_of(day).label in open_periods and len(open_periods) <= 2, day
+        day += datetime.timedelta(days=29)
 
 
 def test_default_carries_to_the_quarter_holding_today(db):
