@@ -80,6 +80,8 @@ ACTION_FIELDS = (
     "version",
 )
 LINK_FIELDS = ("status", "decision_reason", "decided_by")
+# Its governance officer drafts the joint paper, as in 2019.
+PAPER_ORGANISATION = "mopac"
 # Fields planned as usernames, written as user ids.
 USER_FIELDS = ("closed_by", "decided_by")
 
@@ -533,7 +535,9 @@ def next_meeting(until: date) -> date:
 def _draft_next_paper(plan: Plan, until: date, users, tz: ZoneInfo) -> PanelPaper:
     """Draft the paper for the next meeting on the last closed quarter."""
     closed = [
-        p for p in plan.periods if p.org == "mopac" and p.item.fields["is_closed"]
+        p
+        for p in plan.periods
+        if p.org == PAPER_ORGANISATION and p.item.fields["is_closed"]
     ]
     period = max(closed, key=lambda p: p.end)
     agreed = Counter(
@@ -545,7 +549,7 @@ def _draft_next_paper(plan: Plan, until: date, users, tz: ZoneInfo) -> PanelPape
         period.item.fields["closed_at"] + timedelta(minutes=30),
         cut - timedelta(days=3) + timedelta(hours=10),
     )
-    user = users[GOVERNANCE["mopac"]]
+    user = users[GOVERNANCE[PAPER_ORGANISATION]]
     words = {"period": period.label, "themes": " and ".join(n.lower() for n in names)}
     paper = services.paper_create(
         user=user,

@@ -351,6 +351,15 @@ def test_second_run_changes_no_table(db):
     assert table_counts() == before
 
 
+def test_a_demo_carried_before_stays_at_its_quarter_and_says_so(db):
+    run_load_demo("--until", "2026-06-30")
+    before = table_counts()
+    output = run_load_demo("--until", LOAD_DAY.isoformat())
+    assert "carried forward to 2026/27 Q1 before; nothing added" in output
+    assert "The quarter is now 2026/27 Q3" in output
+    assert table_counts() == before
+
+
 def test_registers_changed_by_hand_are_left_alone(db):
     run_load_demo("--until", "2019-09-30")
     governance = get_user_model().objects.get(username="mopac-governance")

@@ -24,6 +24,7 @@ from reports.demo_forward import (
     CarryResult,
     carry_forward,
 )
+from risks.cycle import quarter_of
 from risks.demo import DEFAULT_PASSWORD, is_production_settings, load_demo
 
 
@@ -120,9 +121,17 @@ class Command(BaseCommand):
         elif carried.already_at:
             self.stdout.write(
                 f"The registers were carried forward to {carried.already_at} before; "
-                "nothing added (load into an empty database to carry them to "
-                "another date)."
+                "nothing added."
             )
+            now = quarter_of(until).label
+            if carried.already_at != now:
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"The quarter is now {now}: to carry the demo to it, load it "
+                        "into an empty database (for the SQLite default, remove "
+                        "var/db.sqlite3 and run `make run` again)."
+                    )
+                )
         elif carried.carried_to:
             counts = carried.counts
             self.stdout.write(
