@@ -245,11 +245,14 @@ def _links(organisations: dict[str, Organisation]) -> list[LinkPlan]:
 
 
 class _Writer:
+    """Write a plan one model at a time, parents before the rows pointing at them."""
+
     def __init__(self, plan: Plan, organisations, users, result: CarryResult):
         self.plan = plan
         self.orgs = organisations
         self.users = users
         self.counts = result.counts
+        self.risks = {r.reference: r for r in plan.risks}
 
     def _resolved(self, fields: dict) -> dict:
         """Turn planned usernames into user ids, as the tables hold them."""
@@ -266,16 +269,19 @@ class _Writer:
         `entries` pairs each planned object with a function making its new
         instance (foreign keys set). Returns the history rows written.
         """
+        # Every 2019 object gets its instance, changed or not: others point at it.
+        by_pk = model.objects.in_bulk([item.pk for item, _ in entries if item.pk])
+        for item, _ in entries:
+            if item.pk is not None:
+                item.instance = by_pk[item.pk]
         entries = [(item, make) for item, make in entries if item.versions]
         new = [item for item, _ in entries if item.pk is None]
         for item, make in entries:
             if item.pk is None:
                 item.instance = make()
         existing = [item for item, _ in entries if item.pk is not None]
-        by_pk = model.objects.in_bulk([item.pk for item in existing])
         changed: set[str] = set()
         for item in existing:
-            item.instance = by_pk[item.pk]
             changed.update(item.fields)
         for item in new + existing:
             for name, value in self._resolved(item.fields).items():
@@ -344,8 +350,6 @@ class _Writer:
 
     def _risks(self) -> None:
         plan = self.plan
-        risks = {r.reference: r for r in plan.risks}
-        self.risks = risks
         history = self._write(
             Risk,
             [
