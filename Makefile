@@ -79,6 +79,7 @@ test-postgres: install-dev
 bench: install-dev
 	$(PY) bench/run.py
 	$(PY) bench/sign_in.py
+	$(PY) bench/demo_load.py
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .ruff_cache

@@ -23,6 +23,7 @@ from risks.choices import (
 from risks.demo import DEFAULT_PASSWORD
 from risks.services import next_quarter_end
 
+from .bulk_history import Version
 from .generator_topics import (
     BOROUGHS,
     CLOSE_REASONS,
@@ -66,17 +67,6 @@ class Options:
             raise ValueError("A risk has at least one version (its creation).")
         if self.quarters < 1:
             raise ValueError("Generate at least one quarter.")
-
-
-@dataclass(frozen=True)
-class Version:
-    """One state of an object: when, by whom, why, and its field values."""
-
-    at: datetime
-    kind: str  # "+" or "~", as simple-history records it
-    user: str  # username, resolved when written
-    reason: str
-    fields: dict
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 import time as clock
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
-from django.db import models
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history
 
@@ -31,11 +30,17 @@ from risks.models import (
 )
 
 from . import services
+from .bulk_history import (
+    BATCH_SIZE,
+    attribute,
+    bulk_with_history,
+    history_rows,
+    snapshot_risk_themes,
+)
 from .demo import add_sections
 from .generator_plan import ORGANISATIONS, Plan, Version
 from .generator_topics import OWNER_POSTS, THEME_NAMES
 
-BATCH_SIZE = 500
 PAPER_THEMES = 3
 PAPER_TITLE = "Alignment of MOPAC and Met Risks (generated register)"
 
@@ -77,49 +82,6 @@ def phase(result: Result, name: str, report: Callable[[str], None]) -> Iterator:
     report(f"  {name:<28} {result.timings[name]:7.2f} s")
 
 
-def _history_rows(model, pairs: Iterable[tuple[models.Model, Version]], users):
-    """Build one historical row per (live object, version)."""
-    history_model = model.history.model
-    tracked = [f.attname for f in history_model.tracked_fields]
-    rows = []
-    for instance, version in pairs:
-        values = {name: getattr(instance, name) for name in tracked}
-        for name, value in version.fields.items():
-            if name == "decided_by":  # planned as a username, like Version.user
-                values["decided_by_id"] = users[value].pk if value else None
-            else:
-                values[name] = value
-        rows.append(
-            history_model(
-                **values,
-                history_date=version.at,
-                history_type=version.kind,
-                history_user_id=users[version.user].pk,
-                history_change_reason=version.reason,
-            )
-        )
-    return rows
-
-
-def _bulk_with_history(model, items: list[tuple[models.Model, Version]], users):
-    """Create each object once and one history row per dated version of it.
-
-    `items` pairs a live object (already carrying its last version's values)
-    with each of its versions, oldest first.
-    """
-    live = list({id(obj): obj for obj, _ in items}.values())
-    model.objects.bulk_create(live, batch_size=BATCH_SIZE)
-    history = _history_rows(model, items, users)
-    return model.history.model.objects.bulk_create(history, batch_size=BATCH_SIZE)
-
-
-def _attribute(instance, *, at: datetime, user, reason: str):
-    instance._history_date = at
-    instance._history_user = user
-    instance._change_reason = reason
-    return instance
-
-
 class Writer:
     """Write a plan in one pass per kind of object, timing each phase."""
 
@@ -157,7 +119,7 @@ class Writer:
         for slug, short, name in ORGANISATIONS:
             org = Organisation.objects.filter(slug=slug).first()
             if org is None:
-                org = _attribute(
+                org = attribute(
                     Organisation(slug=slug, short_name=short, name=name),
                     at=self.setup_at,
                     user=None,
@@ -196,7 +158,7 @@ class Writer:
             )
         )
         memberships = [
-            _attribute(
+            attribute(
                 Membership(
                     user=self.users[name],
                     organisation=self.orgs[slug],
@@ -217,7 +179,7 @@ class Writer:
         slugs = {slugify(name): name for name in THEME_NAMES}
         have = set(Theme.objects.filter(slug__in=slugs).values_list("slug", flat=True))
         missing = [
-            _attribute(
+            attribute(
                 Theme(name=name, slug=slug),
                 at=self.setup_at,
                 user=None,
@@ -268,13 +230,12 @@ class Writer:
                     (period, Version(closed, "~", governance, "Period closed", done))
                 )
                 self.periods[(slug, number)] = period
-        _bulk_with_history(ReportingPeriod, items, self.users)
+        bulk_with_history(ReportingPeriod, items, self.users)
         self.result.counts["periods"] = len(self.periods)
 
     def _risks(self) -> None:
         self.risks: dict[tuple[str, int], Risk] = {}
         through = Risk.themes.through
-        theme_history = Risk.history.model.themes.model
         for slug, plans in self.plan.risks.items():
             org = self.orgs[slug]
             live = []
@@ -297,7 +258,7 @@ class Writer:
             for row in links:
                 by_risk.setdefault(row.risk_id, []).append(row)
             history = Risk.history.model.objects.bulk_create(
-                _history_rows(
+                history_rows(
                     Risk,
                     (
                         (risk, version)
@@ -309,19 +270,7 @@ class Writer:
                 batch_size=BATCH_SIZE,
             )
             # Every history row of a risk snapshots its themes, as a save would.
-            theme_history.objects.bulk_create(
-                [
-                    theme_history(
-                        id=row.pk,
-                        risk_id=row.risk_id,
-                        theme_id=row.theme_id,
-                        history_id=h.history_id,
-                    )
-                    for h in history
-                    for row in by_risk[h.id]
-                ],
-                batch_size=BATCH_SIZE,
-            )
+            snapshot_risk_themes(history, by_risk)
             self.result.counts["risks"] += len(live)
             self.result.counts["risk history rows"] += len(history)
 
@@ -331,7 +280,7 @@ class Writer:
             for versions in getattr(self.plan.risks[slug][index], attr):
                 child = model(risk=risk, **versions[-1].fields)
                 items.extend((child, version) for version in versions)
-        history = _bulk_with_history(model, items, self.users)
+        history = bulk_with_history(model, items, self.users)
         self.result.counts[attr] += len({id(obj) for obj, _ in items})
         self.result.counts[f"{attr} history rows"] += len(history)
 
@@ -343,7 +292,7 @@ class Writer:
             for spec in plan.reviews:
                 period = self.periods[(slug, spec.period)]
                 reviews.append(
-                    _attribute(
+                    attribute(
                         Review(
                             risk=risk,
                             period=period,
@@ -369,7 +318,7 @@ class Writer:
         for (slug, index), risk in self.risks.items():
             plan = self.plan.risks[slug][index]
             grants.append(
-                _attribute(
+                attribute(
                     RiskUserObjectPermission(
                         content_object=risk,
                         user=self.users[plan.owner],
@@ -408,13 +357,13 @@ class Writer:
             items.extend((link, version) for version in plan.versions)
             if link.status == LinkStatus.AGREED:
                 agreed.append((link, plan))
-        _bulk_with_history(AlignmentLink, items, self.users)
+        bulk_with_history(AlignmentLink, items, self.users)
         actions = []
         for link, plan in agreed:
             owner_slug = plan.partner[0]
             decided = plan.versions[-1].at
             actions.append(
-                _attribute(
+                attribute(
                     JointAction(
                         link=link,
                         organisation=self.orgs[owner_slug],

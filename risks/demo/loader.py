@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from functools import partial
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils.text import slugify
@@ -109,13 +110,16 @@ def _save(instance: models.Model, *, by, reason: str, at: datetime | None) -> No
 
 
 def _load_people(state: _State, password: str) -> None:
-    admin = _ensure_user(ADMIN, password)
+    # One hash for every demo user (their password is the same and published):
+    # hashing is slow by design, and load_demo runs on every `make run`.
+    password_hash = make_password(password)
+    admin = _ensure_user(ADMIN, password_hash)
     for spec in ORGANISATIONS:
         state.organisations[spec.slug] = _ensure_organisation(spec, by=admin)
     for name in THEMES:
         state.themes[name] = _ensure_theme(name, by=admin)
     for spec in USERS:
-        user = admin if spec is ADMIN else _ensure_user(spec, password)
+        user = admin if spec is ADMIN else _ensure_user(spec, password_hash)
         state.users[spec.username] = user
         if spec.organisation:
             organisation = state.organisations[spec.organisation]
@@ -124,7 +128,7 @@ def _load_people(state: _State, password: str) -> None:
             _ensure_panel_member(spec, user, by=admin)
 
 
-def _ensure_user(spec: UserSpec, password: str):
+def _ensure_user(spec: UserSpec, password_hash: str):
     """Create the user, or put an existing one back to the demo's settings."""
     user_model = get_user_model()
     user = user_model.objects.filter(username=spec.username).first()
@@ -133,7 +137,7 @@ def _ensure_user(spec: UserSpec, password: str):
     user.email = spec.email
     user.is_active = True
     user.is_staff = user.is_superuser = spec.superuser
-    user.set_password(password)
+    user.password = password_hash
     user.save()
     return user
 

@@ -9,7 +9,7 @@ from risks.models import Risk
 
 @pytest.fixture
 def demo(db):
-    call_command("load_demo", verbosity=0)
+    call_command("load_demo", "--until", "2019-09-30", verbosity=0)
 
 
 def test_demo_has_agreed_and_pending_links(demo):

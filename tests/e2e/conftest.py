@@ -74,7 +74,7 @@ def browser(live_server, browser):
 @pytest.fixture
 def demo(transactional_db):
     """The demo organisations, users, registers, links and draft paper."""
-    call_command("load_demo", verbosity=0)
+    call_command("load_demo", "--until", "2019-09-30", verbosity=0)
 
 
 @pytest.fixture
