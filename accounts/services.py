@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from risks.recording import record
+
 from . import selectors, tokens
 from .models import ApiToken
 
@@ -45,9 +47,7 @@ def token_create(
         created_by=user,
         expires_at=now + timedelta(days=days),
     )
-    token.full_clean()
-    token._change_reason = reason or "Token created"
-    token.save()
+    record(token, user=user, reason=reason or "Token created", at=now)
     return token, secret
 
 
@@ -63,6 +63,5 @@ def token_revoke(*, token: ApiToken, user, reason: str = "") -> ApiToken:
         return token
     token.revoked_at = timezone.now()
     token.revoked_by = user
-    token._change_reason = reason or "Token revoked"
-    token.save()
+    record(token, user=user, reason=reason or "Token revoked", at=token.revoked_at)
     return token

@@ -369,10 +369,12 @@ class PaperList(ApiView):
         page = list(self.paginate_queryset(rows.paper_rows(request.user)))
         faces = rows.paper_faces(page)
         return self.get_paginated_response(
-            [self._shape(request, paper, faces[paper.pk]) for paper in page]
+            [self._shape(request, paper, faces.get(paper.pk)) for paper in page]
         )
 
-    def _shape(self, request: Request, paper, face: dict) -> dict:
+    def _shape(self, request: Request, paper, face: dict | None) -> dict:
+        if face is None:  # no history row for that revision: as the paper is
+            face = {name: getattr(paper, name) for name in rows.PAPER_FACE_FIELDS}
         pdf = request.build_absolute_uri(
             reverse("reports:publication_pdf", args=[paper.pk, paper.published_version])
         )
