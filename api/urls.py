@@ -1,6 +1,6 @@
 """The read API under /api/v1/ (DESIGN §9)."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from . import docs, views
@@ -25,4 +25,7 @@ urlpatterns = [
     path("alignment-links/", views.LinkList.as_view(), name="links"),
     path("papers/", views.PaperList.as_view(), name="papers"),
     path("dashboard/risks/", views.DashboardRisks.as_view(), name="dashboard_risks"),
+    # Anything else under /api/v1/ (a negative id, a typo) is a JSON 404, not
+    # the HTML page meant for people.
+    re_path(r"^", views.not_found),
 ]

@@ -3,6 +3,7 @@
 import logging
 import time
 
+from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -51,6 +52,11 @@ class ApiView(GenericAPIView):
         """Return one page of rows, shaped, with `count`, `next` and `previous`."""
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response([shape(row) for row in page])
+
+
+def not_found(request: HttpRequest) -> JsonResponse:
+    """Answer a path the API does not have, in JSON like its other errors."""
+    return JsonResponse({"detail": "Not found."}, status=404)
 
 
 def _int_param(request: Request, name: str) -> int | None:

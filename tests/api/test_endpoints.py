@@ -236,3 +236,10 @@ def test_no_cors_headers(api_as, world):
     )
     assert response.status_code == 200
     assert not [h for h in response.headers if h.lower().startswith("access-control")]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/risks/-1/", "/api/v1/nothing/"])
+def test_unknown_api_paths_are_a_json_404(api_as, world, path):
+    response = api_as("mopac-reader").get(path)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
