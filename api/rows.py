@@ -9,6 +9,7 @@ aggregated in the same query: the number of queries does not grow with rows.
 
 from collections.abc import Iterable
 from datetime import date
+from functools import cache
 
 from django.db.models import (
     Count,
@@ -45,22 +46,39 @@ from risks.models import Action, Control, Organisation, Review, Risk
 SEPARATOR = "\x1f"  # the ASCII unit separator: typed in no name or reference
 PAIR = "\x1e"  # the record separator, between a theme's slug and name
 
-LABELS = {
-    "category": dict(Category.choices),
-    "status": dict(RiskStatus.choices),
-    "horizon": dict(Horizon.choices),
-    "treatment": dict(Treatment.choices),
-    "appetite": dict(Appetite.choices),
-    "proximity": dict(Proximity.choices),
-    "marking": dict(Marking.choices),
+CHOICES = {
+    "category": Category,
+    "status": RiskStatus,
+    "horizon": Horizon,
+    "treatment": Treatment,
+    "appetite": Appetite,
+    "proximity": Proximity,
+    "marking": Marking,
+    "control_type": ControlType,
+    "effectiveness": Effectiveness,
+    "assurance_line": AssuranceLine,
+    "action_status": ActionStatus,
 }
-RISK_CHOICE_FIELDS = tuple(LABELS)
 
 
-def choice(code: str | None, labels: dict) -> dict | None:
+@cache
+def labels(name: str) -> dict[str, str]:
+    """Return code → label of a choice list as plain strings, built once.
+
+    The choices' labels are lazy strings: resolving one per cell cost more than
+    the rest of a 1,000-row page.
+    """
+    return {code: str(label) for code, label in CHOICES[name].choices}
+
+
+RISK_CHOICE_FIELDS = tuple(list(CHOICES)[:7])
+
+
+def choice(code: str | None, name: str) -> dict | None:
+    """Return a choice as {code, label}."""
     if code is None:
         return None
-    return {"code": code, "label": str(labels.get(code, code))}
+    return {"code": code, "label": labels(name).get(code, code)}
 
 
 def band(score: int | None) -> dict | None:
@@ -136,12 +154,20 @@ def theme_pairs() -> Subquery:
     )
 
 
+RISK_ORDER = ("reference", "pk")
+
+
+def ordered_ids(risks: QuerySet[Risk], ordering: tuple[str, ...]) -> QuerySet:
+    """Return the risks' ids in the order of the list, to cut a page from."""
+    return risks.order_by(*ordering).values_list("pk", flat=True)
+
+
 def risk_rows(risks: QuerySet[Risk]) -> QuerySet:
     """Return the risks as values with their themes and review scores, by reference."""
     return (
         selectors.with_review_scores(risks)
         .annotate(theme_pairs=theme_pairs())
-        .order_by("reference", "pk")
+        .order_by(*RISK_ORDER)
         .values(
             *RISK_FIELDS,
             "theme_pairs",
@@ -166,7 +192,7 @@ def shape_risk(row: dict, today: date, url) -> dict:
         "themes": None if row.get("as_at") else themes_of(row["theme_pairs"]),
         "owner": row["owner__username"],
         "owner_post": row["owner_post"],
-        **{name: choice(row[name], LABELS[name]) for name in RISK_CHOICE_FIELDS},
+        **{name: choice(row[name], name) for name in RISK_CHOICE_FIELDS},
         "inherent": assessment(row["inherent_likelihood"], row["inherent_impact"]),
         "current": assessment(row["current_likelihood"], row["current_impact"]),
         "target": assessment(row["target_likelihood"], row["target_impact"]),
@@ -255,10 +281,10 @@ def shape_control(row: dict) -> dict:
         "risk_reference": row["risk__reference"],
         "organisation": row["risk__organisation__slug"],
         "description": row["description"],
-        "control_type": choice(row["control_type"], dict(ControlType.choices)),
+        "control_type": choice(row["control_type"], "control_type"),
         "owner_post": row["owner_post"],
-        "effectiveness": choice(row["effectiveness"], dict(Effectiveness.choices)),
-        "assurance_line": choice(row["assurance_line"], dict(AssuranceLine.choices)),
+        "effectiveness": choice(row["effectiveness"], "effectiveness"),
+        "assurance_line": choice(row["assurance_line"], "assurance_line"),
     }
 
 
@@ -297,7 +323,7 @@ def shape_action(row: dict, today: date) -> dict:
         "owner_post": row["owner_post"],
         "due_date": row["due_date"],
         "revised_due_date": row["revised_due_date"],
-        "status": choice(row["status"], dict(ActionStatus.choices)),
+        "status": choice(row["status"], "action_status"),
         "overdue": scoring.action_is_overdue(
             status=row["status"],
             due_date=row["due_date"],
@@ -504,8 +530,14 @@ DASHBOARD_FIELDS = (
 )
 
 
-def dashboard_rows(user, today: date) -> QuerySet:
-    """One row per viewable risk: plain values, aggregates in the same query."""
+DASHBOARD_ORDER = ("organisation__short_name", "reference", "pk")
+
+
+def dashboard_rows(risks: QuerySet[Risk], today: date) -> QuerySet:
+    """One row per risk: plain values, its aggregates in the same query.
+
+    `risks` must come from access.viewable_risks (or ids cut from it).
+    """
     through = Risk.themes.through.objects.filter(risk=OuterRef("pk"))
     theme_names = Subquery(
         through.order_by()
@@ -514,8 +546,8 @@ def dashboard_rows(user, today: date) -> QuerySet:
         .values("names")
     )
     return (
-        selectors.with_review_scores(access.viewable_risks(user))
-        .order_by("organisation__short_name", "reference", "pk")
+        selectors.with_review_scores(risks)
+        .order_by(*DASHBOARD_ORDER)
         .values(*DASHBOARD_FIELDS, "latest_review_score", "previous_review_score")
         .annotate(
             theme_names=theme_names,
@@ -544,11 +576,11 @@ def shape_dashboard(row: dict, today: date) -> dict:
         "title": row["title"],
         "public_summary": row["public_summary"],
         "display_title": row["public_summary"] if sensitive else row["title"],
-        "marking": LABELS["marking"][row["marking"]],
+        "marking": labels("marking")[row["marking"]],
         "category": row["category"],
-        "category_label": LABELS["category"][row["category"]],
+        "category_label": labels("category")[row["category"]],
         "status": row["status"],
-        "status_label": LABELS["status"][row["status"]],
+        "status_label": labels("status")[row["status"]],
         "themes": "; ".join(split(row["theme_names"])),
         "owner_post": row["owner_post"],
         **{f"{part}_score": value for part, value in scores.items()},
@@ -556,7 +588,7 @@ def shape_dashboard(row: dict, today: date) -> dict:
             f"{part}_band": found.label if found else None
             for part, found in bands.items()
         },
-        "appetite": LABELS["appetite"][row["appetite"]],
+        "appetite": labels("appetite")[row["appetite"]],
         "within_appetite": scoring.within_appetite(scores["current"], row["appetite"]),
         "direction": travel.value,
         "direction_label": travel.label,

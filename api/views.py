@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from risks import access, as_at, selectors
 from risks.changes import period_changes
+from risks.models import Risk
 
 from . import rows
 from . import serializers as doc
@@ -48,9 +49,17 @@ class ApiView(GenericAPIView):
         )
         return response
 
-    def page(self, queryset, shape) -> Response:
-        """Return one page of rows, shaped, with `count`, `next` and `previous`."""
+    def page(self, queryset, shape, expand=None) -> Response:
+        """Return one page of rows, shaped, with `count`, `next` and `previous`.
+
+        With `expand`, `queryset` holds only the ordered ids: the page is cut
+        from them (count and offset over plain columns), then expand(ids) reads
+        the page's rows with their per-row subqueries, which otherwise run for
+        every row the offset skips.
+        """
         page = self.paginate_queryset(queryset)
+        if expand is not None:
+            page = expand(page) if page else []
         return self.get_paginated_response([shape(row) for row in page])
 
 
@@ -102,11 +111,9 @@ RISK = OpenApiParameter("risk", int, description="Id of one risk.")
     "cannot be combined with it).",
     parameters=[
         ORGANISATION,
+        OpenApiParameter("status", str, enum=list(rows.labels("status"))),
         OpenApiParameter(
-            "status", str, enum=[c for c, _ in rows.LABELS["status"].items()]
-        ),
-        OpenApiParameter(
-            "category", str, enum=list(rows.LABELS["category"]), description="Code."
+            "category", str, enum=list(rows.labels("category")), description="Code."
         ),
         OpenApiParameter("theme", str, description="Theme slug."),
         OpenApiParameter("owner", str, description="Owner's username."),
@@ -130,8 +137,12 @@ class RiskList(ApiView):
         filters = selectors.RegisterFilters.from_params(params, options)
         if filters.ignored:
             raise exceptions.ValidationError({"filters": list(filters.ignored)})
-        risks = rows.risk_rows(filters.apply(visible))
-        return self.page(risks, lambda row: rows.shape_risk(row, today, url))
+        ids = rows.ordered_ids(filters.apply(visible), rows.RISK_ORDER)
+        return self.page(
+            ids,
+            lambda row: rows.shape_risk(row, today, url),
+            expand=lambda page: rows.risk_rows(Risk.objects.filter(pk__in=page)),
+        )
 
     def _as_at(self, request: Request, today, url) -> Response:
         params = request.query_params
@@ -264,7 +275,7 @@ class ActionList(ApiView):
             )
         status = request.query_params.get("status", "").strip()
         if status:
-            if status not in dict(rows.ActionStatus.choices):
+            if status not in rows.labels("action_status"):
                 raise exceptions.ValidationError({"status": "No such action status."})
             actions = actions.filter(status=status)
         return self.page(actions, lambda row: rows.shape_action(row, today))
@@ -387,7 +398,7 @@ class PaperList(ApiView):
         return {
             "id": paper.pk,
             **{name: face[name] for name in rows.PAPER_FACE_FIELDS},
-            "marking": rows.choice(face["marking"], rows.LABELS["marking"]),
+            "marking": rows.choice(face["marking"], "marking"),
             "version": paper.published_version,
             "published_at": paper.published_at,
             "pdf_url": pdf,
@@ -403,12 +414,20 @@ class PaperList(ApiView):
     description="The same risks as /api/v1/risks/, flattened for a table: labels "
     "beside codes, scores and bands, overdue flags and the references of agreed "
     "aligned risks. Use page_size=1000 and follow `next`.",
+    parameters=[ORGANISATION],
     responses=doc.DashboardRisk(many=True),
 )
 class DashboardRisks(ApiView):
     def get(self, request: Request) -> Response:
         today = timezone.localdate()
+        risks = access.viewable_risks(request.user)
+        organisation = request.query_params.get("organisation", "").strip()
+        if organisation:
+            risks = risks.filter(organisation__slug=organisation)
         return self.page(
-            rows.dashboard_rows(request.user, today),
+            rows.ordered_ids(risks, rows.DASHBOARD_ORDER),
             lambda row: rows.shape_dashboard(row, today),
+            expand=lambda page: rows.dashboard_rows(
+                Risk.objects.filter(pk__in=page), today
+            ),
         )
