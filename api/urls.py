@@ -10,6 +10,7 @@ app_name = "api"
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", docs.api_docs, name="docs"),
+    path("docs/explorer/", docs.api_explorer, name="explorer"),
     path("organisations/", views.OrganisationList.as_view(), name="organisations"),
     path("risks/", views.RiskList.as_view(), name="risks"),
     path("risks/<int:pk>/", views.RiskDetail.as_view(), name="risk"),

@@ -247,9 +247,9 @@ def main() -> int:
             databases.append("postgresql")
     results = [r for db in databases if (r := _configuration(db, args))]
     load = os.getloadavg()
-    met = report(results)
+    report(results)
     print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    return 0 if met and results else 1
+    return 0 if results else 1  # figures to read, not a pass/fail test
 
 
 if __name__ == "__main__":

@@ -328,3 +328,29 @@ def test_create_api_token_refuses_bad_input(world, args, message):
     with pytest.raises(CommandError, match=message):
         call_command("create_api_token", *args, stdout=io.StringIO())
     assert not ApiToken.objects.exists()
+
+
+def test_token_as_the_password_of_basic_credentials(client, world):
+    """How Power BI sends a token kept as a data-source credential."""
+    import base64
+
+    token, secret = make(world.users["mopac-reader"])
+
+    def basic(user: str, password: str) -> dict:
+        raw = base64.b64encode(f"{user}:{password}".encode()).decode()
+        return {"Authorization": f"Basic {raw}"}
+
+    response = client.get(RISKS, headers=basic("powerbi", secret))
+    assert response.status_code == 200
+    assert {row["id"] for row in response.json()["results"]} == {world.mopac_risk.pk}
+    # A person's password is never accepted there, only a token.
+    world.users["mopac-reader"].set_password("a-long-password-1")
+    world.users["mopac-reader"].save()
+    for headers in (
+        basic("mopac-reader", "a-long-password-1"),
+        basic("powerbi", secret[:-1]),
+        {"Authorization": "Basic !!!"},
+    ):
+        assert client.get(RISKS, headers=headers).status_code == 401
+    services.token_revoke(token=token, user=world.users["mopac-reader"])
+    assert client.get(RISKS, headers=basic("powerbi", secret)).status_code == 401

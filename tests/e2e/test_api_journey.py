@@ -22,9 +22,18 @@ def test_token_page_docs_page_and_a_token_that_reads_the_register(
     check_accessibility(page)
     screenshot(page, "api-tokens")
 
+    # The reference page, read from the schema, in GOV.UK markup.
+    page.goto(f"{live_server.url}/api/v1/docs/")
+    expect(
+        page.get_by_role("heading", name="GET /api/v1/dashboard/risks/")
+    ).to_be_visible()
+    expect(page.locator("#object-DashboardRisk")).to_be_visible()
+    check_accessibility(page)
+    screenshot(page, "api-reference")
+
     # Swagger UI from our static files: the page fixture fails the test on any
     # console error, a Content-Security-Policy violation included.
-    page.goto(f"{live_server.url}/api/v1/docs/")
+    page.goto(f"{live_server.url}/api/v1/docs/explorer/")
     expect(page.locator(".opblock-summary-path").first).to_be_visible()
     paths = page.locator(".opblock-summary-path").all_inner_texts()
     assert any("/api/v1/dashboard/risks/" in p for p in paths)
@@ -33,8 +42,7 @@ def test_token_page_docs_page_and_a_token_that_reads_the_register(
         ".get('content-security-policy')"
     )
     assert "script-src 'self'" in policy
-    check_accessibility(page)
-    screenshot(page, "api-docs")
+    screenshot(page, "api-explorer")
 
     # The token reads what the browser register lists.
     register = page.goto(f"{live_server.url}/risks/")
