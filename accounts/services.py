@@ -54,9 +54,9 @@ def token_create(
 @transaction.atomic
 def token_revoke(*, token: ApiToken, user, reason: str = "") -> ApiToken:
     """Revoke a token at once; revoking a revoked token changes nothing."""
-    token = (
-        selectors.manageable_tokens(user).select_for_update().filter(pk=token.pk)
-    ).first()
+    # Locked on its own: FOR UPDATE cannot take the outer-joined membership.
+    may_revoke = selectors.manageable_tokens(user).filter(pk=token.pk).values("pk")
+    token = ApiToken.objects.select_for_update().filter(pk__in=may_revoke).first()
     if token is None:
         raise PermissionDenied("You may not revoke that token.")
     if token.revoked_at is not None:

@@ -12,6 +12,8 @@ import pytest
 import schemathesis
 from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import override_settings
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode, checks
@@ -32,6 +34,23 @@ EXAMPLES = 8
 
 
 @pytest.fixture
+def app():
+    """Django's WSGI handler, kept from closing the test's database connection.
+
+    The handler closes "old" connections when a request starts and finishes;
+    inside the test's transaction that would close it (PostgreSQL) and lose the
+    world. Django's own test client holds these signals back the same way.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield WSGIHandler()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
 def tokens(sworld):
     return {
         role: services.token_create(owner=sworld.users[role], name="schemathesis")[1]
@@ -41,9 +60,10 @@ def tokens(sworld):
 
 
 @override_settings(API_THROTTLE_RATE="100000/min")
-def test_schemathesis_finds_no_server_error_and_no_schema_violation(db, sworld, tokens):
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(
+    db, sworld, tokens, app
+):
     cache.clear()
-    app = WSGIHandler()
     auth = {"Authorization": f"Bearer {tokens['mopac-governance']}"}
     schema = schemathesis.openapi.from_wsgi(
         "/api/v1/schema/?format=json", app, headers=auth
