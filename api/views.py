@@ -28,7 +28,6 @@ logger = logging.getLogger("api.requests")
 # (A comment, not a docstring: the schema would show a docstring on every
 # endpoint that has no description of its own.)
 class ApiView(GenericAPIView):
-
     http_method_names = ["get", "head", "options"]
 
     def initial(self, request, *args, **kwargs):
