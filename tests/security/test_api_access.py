@@ -34,6 +34,16 @@ LISTS = (
     "api:papers",
 )
 
+# Every URL of the read API, each probed in this module.
+API_URL_NAMES = (
+    *(name.removeprefix("api:") for name in LISTS),
+    "risk",
+    "period_changes",
+    "schema",
+    "docs",
+    "explorer",
+)
+
 
 @pytest.fixture(scope="module")
 def tokens(sworld, django_db_blocker):
@@ -204,3 +214,14 @@ def test_invalid_tokens_get_401_on_every_endpoint(db, sworld):
             response = api.get(path)
             assert response.status_code == 401, (kind, path, response.status_code)
             assert "results" not in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ("api:docs", "api:explorer"))
+@pytest.mark.parametrize("role", ROLES)
+def test_docs_pages_for_anyone_signed_in(db, sworld, role, name):
+    response = signed_in(sworld, role).get(reverse(name))
+    if role == ANONYMOUS:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    else:
+        assert response.status_code == 200
