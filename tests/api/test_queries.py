@@ -253,3 +253,20 @@ def test_list_queries_do_not_grow_with_rows(world, name, django_assert_num_queri
         assert len(body["results"]) >= n * 0.99, (n, len(body["results"]))
         counted.append(len(captured.captured_queries))
     assert counted[0] == counted[1] == expected
+
+
+def test_risk_detail_queries_do_not_grow_with_children(
+    world, django_assert_num_queries
+):
+    """Token, membership, the risk, its themes, controls, actions, reviews, links."""
+    api = Api(token_for(world.users["mopac-reader"]))
+    path = reverse("api:risk", args=[world.mopac_risk.pk])
+    api.get(path)
+    for n in (10, 1000):
+        build_children(Control, description="c", owner_post="p")(world, n)
+        build_children(Action, description="a", owner_post="p", due_date=TODAY)(
+            world, n
+        )
+        with django_assert_num_queries(8):
+            body = api.get(path).json()
+        assert (len(body["controls"]), len(body["actions"])) == (n, n)
