@@ -219,6 +219,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        # One line per API request, with the token's id (api/views.py).
+        "api.requests": {"handlers": ["console"], "level": "INFO", "propagate": False}
+    },
 }
 
 # --- Email ------------------------------------------------------------------
