@@ -112,7 +112,9 @@ RISK = OpenApiParameter("risk", int, description="Id of one risk.")
     "cannot be combined with it).",
     parameters=[
         ORGANISATION,
-        OpenApiParameter("status", str, enum=list(rows.labels("status"))),
+        OpenApiParameter(
+            "status", str, enum=list(rows.labels("status")), description="Code."
+        ),
         OpenApiParameter(
             "category", str, enum=list(rows.labels("category")), description="Code."
         ),
