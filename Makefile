@@ -80,6 +80,7 @@ bench: install-dev
 	$(PY) bench/run.py
 	$(PY) bench/sign_in.py
 	$(PY) bench/demo_load.py
+	$(PY) bench/api.py
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .ruff_cache

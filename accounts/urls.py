@@ -8,4 +8,6 @@ app_name = "accounts"
 
 urlpatterns: list = [
     path("signin-link/<str:token>/", views.signin_link, name="signin_link"),
+    path("tokens/", views.token_list, name="tokens"),
+    path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]

@@ -1,21 +1,27 @@
-"""Sign-in, sign-out and break-glass sign-in link pages."""
+"""Sign-in, sign-out, break-glass sign-in links and personal access token pages."""
 
 import logging
 
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.socialaccount.adapter import get_adapter
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.contrib.auth.views import LoginView
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render, resolve_url
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from requests import RequestException
 
-from . import services
+from risks.views.edit import get_or_post
+
+from . import selectors, services
+from .forms import TokenCreateForm
 from .oidc import configured_provider
 
 logger = logging.getLogger("accounts.sign_in")
@@ -85,3 +91,48 @@ def signin_link(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "accounts/signin_link_invalid.html", status=410)
     login(request, user, backend=SESSION_BACKEND)
     return redirect(settings.LOGIN_REDIRECT_URL)
+
+
+@login_required
+@get_or_post
+@never_cache  # the page that shows a new secret must not be cached anywhere
+def token_list(request: HttpRequest) -> HttpResponse:
+    """List the user's tokens (and their organisation's, for governance); make one."""
+    user = request.user
+    created, secret = None, ""
+    if request.method == "POST":
+        form = TokenCreateForm(request.POST)
+        if form.is_valid():
+            try:
+                created, secret = services.token_create(
+                    owner=user,
+                    user=user,
+                    name=form.cleaned_data["name"],
+                    days=form.cleaned_data["days"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                form = TokenCreateForm()
+    else:
+        form = TokenCreateForm()
+    tokens = list(selectors.manageable_tokens(user))
+    context = {
+        "form": form,
+        "secret": secret,
+        "created": created,
+        "own": [t for t in tokens if t.user_id == user.pk],
+        "others": [t for t in tokens if t.user_id != user.pk],
+        "now": timezone.now(),
+    }
+    return render(request, "accounts/token_list.html", context)
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke a token: it stops working at once."""
+    token = get_object_or_404(selectors.manageable_tokens(request.user), pk=pk)
+    services.token_revoke(token=token, user=request.user)
+    messages.success(request, f"The token “{token.name}” is revoked.")
+    return redirect("accounts:tokens")

@@ -19,5 +19,6 @@ urlpatterns = [
     path("risks/", include("risks.urls")),
     path("alignment/", include("alignment.urls")),
     path("reports/", include("reports.urls")),
+    path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "alignment",
     "reports",
     "accounts",
+    "rest_framework",
+    "drf_spectacular",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -200,6 +203,8 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("govuk", BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
+    # The API docs page (api/docs.py): Swagger UI from the pinned npm package.
+    ("swagger-ui", BASE_DIR / "node_modules" / "swagger-ui-dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -251,6 +256,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        # One line per API request, with the token's id (api/views.py).
+        "api.requests": {"handlers": ["console"], "level": "INFO", "propagate": False}
+    },
 }
 
 # --- Email ------------------------------------------------------------------
@@ -291,3 +300,40 @@ REGISTER_PDF_INLINE_MAX_RISKS = int(
 # The part count, not the machine, decides the bytes of the PDF.
 REGISTER_PDF_PART_RISKS = int(os.environ.get("REGISTER_PDF_PART_RISKS", "300"))
 REGISTER_PDF_MAX_PARTS = int(os.environ.get("REGISTER_PDF_MAX_PARTS", "2"))
+
+# --- Read API (/api/v1/) ----------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_VERSIONING_CLASS": None,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DATE_FORMAT": "iso-8601",
+    "DATETIME_FORMAT": "iso-8601",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Joint Risk Register API",
+    "DESCRIPTION": "Read-only access to the MOPAC and MPS risk registers, aligned "
+    "risks and published Audit Panel papers. Authenticate with a personal access "
+    "token from /accounts/tokens/: `Authorization: Bearer <token>`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_error_responses",
+    ],
+}
+# Requests a token (or a signed-in browser) may make a minute; 429 beyond.
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "120/min")
+# A token's last use is written at most this often (seconds), not per request.
+API_TOKEN_LAST_USED_SECONDS = int(os.environ.get("API_TOKEN_LAST_USED_SECONDS", "300"))

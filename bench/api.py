@@ -1,0 +1,269 @@
+"""Measure the read API on a generated register, beside the CSV export of the same rows.
+
+    .venv/bin/python bench/api.py [--n 1000] [--reps 11] [--sqlite-only]
+
+For SQLite (a throwaway file under var/bench/) and PostgreSQL (BENCH_PG_URL, created
+and dropped; skipped when it does not answer), a fresh database is migrated and
+filled by `generate_register --risks-per-org N` (2 × N risks, a few versions each);
+then, in one process with production-like settings, a MOPAC governance officer's
+token reads all N MOPAC risks:
+
+- every page of /api/v1/risks/?organisation=mopac (100 a page, following `next`);
+- the same in one page (page_size=1000);
+- the flat /api/v1/dashboard/risks/?organisation=mopac in one page;
+
+beside /risks/export.csv?organisation=mopac (the same rows, as the browser
+downloads them). Median wall time of R repetitions after a warm-up, queries,
+bytes; the ratio to the CSV export (target: at most 1.5×) and to 0.5 s.
+"""
+
+import argparse
+import json
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.run import (  # noqa: E402  (the path above first)
+    PG_URL,
+    SQLITE_DIR,
+    _machine,
+    _pg_drop,
+    _pg_reachable,
+    _pg_recreate,
+)
+
+USER = "bench-mopac-governance"
+CSV = "CSV export"
+TARGET_RATIO = 1.5
+TARGET_SECONDS = 0.5
+
+
+def _timed(call) -> tuple[float, int, int, float]:
+    """Run call() → bytes; return (seconds, queries, bytes, CPU seconds).
+
+    This process's CPU time is also given: on a machine busy with other work it
+    moves much less than the wall time (PostgreSQL's own work is not in it).
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        started, cpu = time.perf_counter(), time.process_time()
+        size = call()
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return elapsed, len(captured.captured_queries), size, cpu
+
+
+def _measure(label: str, call, reps: int) -> dict:
+    call()  # warm-up: caches, the token's first use
+    runs = [_timed(call) for _ in range(reps)]
+    figures = {
+        "ms": round(statistics.median(r[0] for r in runs) * 1000, 1),
+        "ms_min": round(min(r[0] for r in runs) * 1000, 1),
+        "cpu_ms": round(statistics.median(r[3] for r in runs) * 1000, 1),
+        "queries": runs[0][1],
+        "bytes": runs[0][2],
+    }
+    print(
+        f"  {label:<44} {figures['ms']:8.1f} ms ({figures['cpu_ms']:6.1f} CPU)"
+        f"  {figures['queries']:3d} queries"
+        f"  {figures['bytes'] / 1024:7.0f} KiB",
+        flush=True,
+    )
+    return figures
+
+
+def run_worker(n: int, reps: int, output: str) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+
+    from accounts import services
+    from reports.generator import generate_register
+    from reports.generator_plan import Options
+    from risks.models import Risk
+
+    # One log line per request is for production; here it would bury the figures.
+    logging.getLogger("api.requests").setLevel(logging.WARNING)
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    generate_register(Options(risks_per_org=n, versions=4, quarters=4))
+    print(f"  generated 2 × {n} risks in {time.perf_counter() - started:.1f} s")
+    user_model = django.contrib.auth.get_user_model()
+    user = user_model.objects.get(username=USER)
+    secret = services.token_create(owner=user, name="bench")[1]
+    bearer = {"Authorization": f"Bearer {secret}"}
+    expected = Risk.objects.filter(organisation__slug="mopac").count()
+
+    browser = Client()
+    browser.force_login(user)
+    api = Client()
+
+    def csv() -> int:
+        response = browser.get("/risks/export.csv", {"organisation": "mopac"})
+        body = (
+            b"".join(response.streaming_content)
+            if response.streaming
+            else (response.content)
+        )
+        assert response.status_code == 200
+        return len(body)
+
+    def pages(page_size: int):
+        def read() -> int:
+            url, params, size, ids = (
+                "/api/v1/risks/",
+                {
+                    "organisation": "mopac",
+                    "page_size": page_size,
+                },
+                0,
+                set(),
+            )
+            while url:
+                response = api.get(url, params, headers=bearer)
+                assert response.status_code == 200, response.content[:200]
+                size += len(response.content)
+                body = json.loads(response.content)
+                ids |= {row["id"] for row in body["results"]}
+                url, params = body["next"], {}
+            assert len(ids) == expected, (len(ids), expected)
+            return size
+
+        return read
+
+    def dashboard() -> int:
+        response = api.get(
+            "/api/v1/dashboard/risks/",
+            {"organisation": "mopac", "page_size": 1000},
+            headers=bearer,
+        )
+        assert response.status_code == 200
+        body = json.loads(response.content)
+        assert body["count"] == expected and body["next"] is None, (
+            body["count"],
+            expected,
+            body["next"],
+        )
+        return len(response.content)
+
+    figures = {
+        CSV: _measure(CSV + f" ({expected} rows)", csv, reps),
+        "API risks, every page of 100": _measure(
+            "API risks, every page of 100", pages(100), reps
+        ),
+        "API risks, one page of 1,000": _measure(
+            "API risks, one page of 1,000", pages(1000), reps
+        ),
+        "API dashboard list, one page": _measure(
+            "API dashboard list, one page", dashboard, reps
+        ),
+    }
+    Path(output).write_text(json.dumps({"rows": expected, "figures": figures}))
+
+
+def _configuration(database: str, args) -> dict | None:
+    if database == "postgresql":
+        _pg_recreate(PG_URL)
+        url = PG_URL
+    else:
+        SQLITE_DIR.mkdir(parents=True, exist_ok=True)
+        path = SQLITE_DIR / f"bench-api-{args.n}.sqlite3"
+        path.unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
+        output = handle.name
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "riskregister.settings.dev",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
+        "DJANGO_CONN_MAX_AGE": "600",
+        "API_THROTTLE_RATE": "100000/min",  # the bench is not the throttle's test
+        "PYTHONWARNINGS": "ignore",
+    }
+    print(f"\n=== {database}, {args.n} risks per organisation ===", flush=True)
+    command = [sys.executable, __file__, "--worker", f"--n={args.n}"]
+    command += [f"--reps={args.reps}", f"--output={output}"]
+    try:
+        done = subprocess.run(command, env=env, cwd=ROOT, check=False)  # noqa: S603
+        if done.returncode != 0:
+            print(f"!! {database} failed (exit {done.returncode})")
+            return None
+        return json.loads(Path(output).read_text()) | {"database": database}
+    finally:
+        Path(output).unlink(missing_ok=True)
+        if database == "postgresql":
+            _pg_drop(PG_URL)
+        else:
+            Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+
+
+def report(results: list[dict]) -> bool:
+    """Print each figure beside the CSV export's; return whether targets are met."""
+    met = True
+    print(
+        "\nmedian wall ms (this process's CPU ms) / queries, and the ratio of wall"
+        " times to the CSV export of the same rows"
+    )
+    for result in results:
+        csv = result["figures"][CSV]["ms"]
+        print(f"\n{result['database']} ({result['rows']} rows)")
+        for label, figures in result["figures"].items():
+            ratio = figures["ms"] / csv
+            ok = label == CSV or (
+                ratio <= TARGET_RATIO and figures["ms"] / 1000 < TARGET_SECONDS
+            )
+            met &= ok
+            print(
+                f"  {label:<32} {figures['ms']:8.1f} ms ({figures['cpu_ms']:6.1f})"
+                f" {figures['queries']:4d} q  {ratio:5.2f}× CSV"
+                f"{'' if ok else '  ← over target'}"
+            )
+    print(
+        f"\ntargets: at most {TARGET_RATIO}× the CSV export and under "
+        f"{TARGET_SECONDS} s: {'met' if met else 'NOT met'}"
+    )
+    return met
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--reps", type=int, default=11)
+    parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--output", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        run_worker(args.n, args.reps, args.output)
+        return 0
+    machine = _machine()
+    print(json.dumps(machine))
+    databases = ["sqlite"]
+    if not args.sqlite_only:
+        why = _pg_reachable(PG_URL)
+        if why:
+            print(f"PostgreSQL skipped ({PG_URL}): {why}")
+        else:
+            databases.append("postgresql")
+    results = [r for db in databases if (r := _configuration(db, args))]
+    load = os.getloadavg()
+    report(results)
+    print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    return 0 if results else 1  # figures to read, not a pass/fail test
+
+
+if __name__ == "__main__":
+    sys.exit(main())
