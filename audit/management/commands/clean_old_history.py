@@ -15,6 +15,7 @@ REFUSAL = (
 
 class Command(BaseCommand):
     command_name = "clean_old_history"
+    requires_system_checks = []  # refuses without touching the database
     help = "Disabled: history is never pruned (see erase_history for erasures)."
 
     def add_arguments(self, parser) -> None:
