@@ -1,9 +1,13 @@
 """The canonical form of a history row, the same on PostgreSQL and SQLite.
 
-A row is hashed as JSON with sorted keys (its column names), no spaces, UTF-8:
+A row is hashed as a JSON array of its values in the order of its columns'
+names (the seal records the table and those names), no spaces, UTF-8:
 datetimes in UTC with microseconds, dates ISO, decimals as their text, binary
 as hex. Values come through Django's field conversions, so both databases give
 the same Python values and therefore the same bytes.
+
+Only the columns a seal recorded are hashed when it is verified: a column added
+later by a migration (whose old rows take its default) does not break old seals.
 """
 
 import datetime
@@ -18,9 +22,12 @@ HASH_BYTES = 32
 RECORD_BYTES = ID_BYTES + HASH_BYTES
 
 
+_AS_IS = frozenset({str, int, bool, type(None)})
+
+
 def plain(value):
     """Return the value in a JSON-ready form that does not depend on the database."""
-    if value is None or isinstance(value, bool | int | str):
+    if type(value) in _AS_IS:
         return value
     if isinstance(value, datetime.datetime):
         if value.tzinfo is not None:
@@ -43,17 +50,17 @@ def plain(value):
     return str(value)
 
 
-def row_bytes(table: str, columns: Iterable[str], values: Iterable) -> bytes:
-    """Return the canonical bytes of one row of a table."""
-    body = {column: plain(value) for column, value in zip(columns, values, strict=True)}
-    return json.dumps(
-        [table, body], sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode()
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
-def row_hash(table: str, columns: Iterable[str], values: Iterable) -> bytes:
+def row_bytes(values: Iterable) -> bytes:
+    """Return the canonical bytes of one row's values (in its columns' order)."""
+    return _encode([plain(value) for value in values]).encode()
+
+
+def row_hash(values: Iterable) -> bytes:
     """Return the SHA-256 of a row's canonical bytes."""
-    return hashlib.sha256(row_bytes(table, columns, values)).digest()
+    return hashlib.sha256(row_bytes(values)).digest()
 
 
 def record(history_id: int, digest: bytes) -> bytes:

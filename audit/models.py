@@ -18,8 +18,9 @@ class Occasion(models.TextChoices):
 class Seal(models.Model):
     """A digest over the history rows added since the previous seal, chained to it.
 
-    `tables` holds, for every history table, the history ids the seal covers:
-    {"table": {"after": low, "through": high, "rows": n}} (ids low < id <= high).
+    `tables` holds, for every history table, the history ids the seal covers
+    and the columns hashed: {"table": {"after": low, "through": high, "rows": n,
+    "columns": [...]}} (ids low < id <= high).
     """
 
     number = models.PositiveIntegerField(unique=True)

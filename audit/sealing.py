@@ -149,19 +149,25 @@ def wait_for_open_writers(timeout: float) -> None:
             (waiting,) = cursor.fetchone()
 
 
-def stream_rows(table: HistoryTable, after: int, through: int):
-    """Yield (history id, row hash) for the table's rows in (after, through]."""
-    id_at = table.fields.index(table.id_field)
+def stream_rows(
+    table: HistoryTable, after: int, through: int, columns: list[str] | None = None
+):
+    """Yield (history id, row hash) for the table's rows in (after, through].
+
+    Hashes the given columns (default: all of them, as sealing does).
+    """
+    fields = table.fields_for(columns) if columns is not None else list(table.fields)
+    id_at = fields.index(table.id_field)
     rows = (
         table.model._base_manager.filter(
             **{f"{table.id_field}__gt": after, f"{table.id_field}__lte": through}
         )
         .order_by(table.id_field)
-        .values_list(*table.fields)
+        .values_list(*fields)
         .iterator(chunk_size=FETCH_ROWS)
     )
-    for values in rows:
-        yield values[id_at], canonical.row_hash(table.name, table.columns, values)
+    row_hash = canonical.row_hash
+    return ((values[id_at], row_hash(values)) for values in rows)
 
 
 def _hash_tables(tables, lows, highs, spool) -> tuple[list[_Chunk], dict, int]:
@@ -210,7 +216,12 @@ def _hash_tables(tables, lows, highs, spool) -> tuple[list[_Chunk], dict, int]:
                     flush()
             if buffer:
                 flush()
-        covered[table.name] = {"after": after, "through": through, "rows": count}
+        covered[table.name] = {
+            "after": after,
+            "through": through,
+            "rows": count,
+            "columns": list(table.columns),
+        }
         total += count
     return chunks, covered, total
 

@@ -22,6 +22,14 @@ class HistoryTable:
     columns: tuple[str, ...]  # sorted, the id column included
     fields: tuple[str, ...]  # attnames in the order of `columns`
 
+    def fields_for(self, columns: list[str]) -> list[str]:
+        """Return the attnames of these columns; raise LookupError for a lost one."""
+        by_column = dict(zip(self.columns, self.fields, strict=True))
+        missing = [column for column in columns if column not in by_column]
+        if missing:
+            raise LookupError(missing[0])
+        return [by_column[column] for column in columns]
+
 
 def history_tables() -> list[HistoryTable]:
     """Return every historical table, ordered by table name."""

@@ -132,8 +132,17 @@ def _check_seal(seal: Seal, previous: Seal | None, tables, erased) -> int:
         table = tables.get(name)
         if table is None:
             raise _Problem(f"{name} is sealed but is no longer a history table.", name)
+        try:
+            live = stream_rows(
+                table, entry["after"], entry["through"], entry["columns"]
+            )
+        except LookupError as lost:
+            raise _Problem(
+                f"{name}: column {lost.args[0]}, sealed in seal {seal.number}, no "
+                "longer exists.",
+                name,
+            ) from None
         stored = _stored(seal, name, digests)
-        live = stream_rows(table, entry["after"], entry["through"])
         matched += _compare(seal, name, stored, live, erased.get(name, set()))
     recomputed = seal_digest(
         number=seal.number,

@@ -210,3 +210,48 @@ def test_the_seal_command_can_hand_the_seal_to_the_workers(world):
     assert status == 0 and "Seal queued as task" in output
     # The immediate backend (tests, development) has run it already.
     assert Seal.objects.get().occasion == Occasion.DAILY
+
+
+def _without(column: str):
+    """history_tables() as if the risks' history had no such column."""
+    from dataclasses import replace
+
+    def tables():
+        found = []
+        for table in history_tables():
+            if table.name == RISKS:
+                keep = [i for i, name in enumerate(table.columns) if name != column]
+                table = replace(
+                    table,
+                    columns=tuple(table.columns[i] for i in keep),
+                    fields=tuple(table.fields[i] for i in keep),
+                )
+            found.append(table)
+        return found
+
+    return tables
+
+
+def test_a_column_added_after_a_seal_does_not_break_it(world, monkeypatch):
+    monkeypatch.setattr(sealing, "history_tables", _without("public_summary"))
+    seal = sealing.seal_history()  # as before a migration added public_summary
+    assert "public_summary" not in seal.tables[RISKS]["columns"]
+    monkeypatch.undo()
+    with behind_the_apps_back(RISKS) as cursor:  # what the new column's default is
+        cursor.execute("UPDATE risks_historicalrisk SET public_summary = 'Added'")
+
+    assert verify_history().ok
+
+
+def test_a_sealed_column_that_is_gone_is_reported(world, monkeypatch):
+    sealing.seal_history()
+    from audit import verification
+
+    monkeypatch.setattr(verification, "history_tables", _without("title"))
+
+    outcome = verify_history()
+
+    assert not outcome.ok
+    assert (
+        f"{RISKS}: column title, sealed in seal 1, no longer exists" in outcome.message
+    )
