@@ -33,8 +33,8 @@ from .tables import HistoryTable, history_tables
 
 CHUNK_ROWS = 5000  # rows per stored chunk: 200 KB of row hashes
 FETCH_ROWS = 2000  # rows per round trip while streaming a table
-SPOOL_BYTES = 8 * 1024 * 1024  # row hashes beyond this go to a temporary file
-WRITE_BATCH = 10  # chunks inserted per statement
+SPOOL_BYTES = 1024 * 1024  # row hashes beyond this go to a temporary file
+WRITE_BATCH = 5  # chunks inserted per statement (1 MB)
 ATTEMPTS = 3
 
 
@@ -170,60 +170,63 @@ def stream_rows(
     return ((values[id_at], row_hash(values)) for values in rows)
 
 
+def _spool_chunk(table: str, position: int, blob: bytes, spool) -> _Chunk:
+    """Write one chunk's row records to the spool; return where and its digest."""
+    rows = len(blob) // canonical.RECORD_BYTES
+    first_id = int.from_bytes(blob[: canonical.ID_BYTES], "big")
+    last_start = len(blob) - canonical.RECORD_BYTES
+    last_id = int.from_bytes(blob[last_start : last_start + canonical.ID_BYTES], "big")
+    chunk = _Chunk(
+        table=table,
+        position=position,
+        first_id=first_id,
+        last_id=last_id,
+        rows=rows,
+        offset=spool.tell(),
+        length=len(blob),
+        digest=chunk_digest(
+            table=table,
+            position=position,
+            first_id=first_id,
+            last_id=last_id,
+            rows=rows,
+            blob=blob,
+        ),
+    )
+    spool.write(blob)
+    return chunk
+
+
+def _hash_table(table: HistoryTable, after: int, through: int, spool) -> list[_Chunk]:
+    """Hash the table's rows in (after, through] into chunks on the spool."""
+    chunks: list[_Chunk] = []
+    buffer = bytearray()
+    full = CHUNK_ROWS * canonical.RECORD_BYTES
+    for history_id, digest in stream_rows(table, after, through):
+        buffer += canonical.record(history_id, digest)
+        if len(buffer) >= full:
+            chunks.append(_spool_chunk(table.name, len(chunks), bytes(buffer), spool))
+            buffer = bytearray()
+    if buffer:
+        chunks.append(_spool_chunk(table.name, len(chunks), bytes(buffer), spool))
+    return chunks
+
+
 def _hash_tables(tables, lows, highs, spool) -> tuple[list[_Chunk], dict, int]:
     chunks: list[_Chunk] = []
     covered: dict[str, dict] = {}
-    total = 0
     for table in tables:
         after = lows.get(table.name, 0)
         through = max(after, highs[table.name])
-        count, position, buffer, first = 0, 0, bytearray(), None
-
-        def flush():
-            nonlocal buffer, position, first
-            blob = bytes(buffer)
-            rows = len(blob) // canonical.RECORD_BYTES
-            last = int.from_bytes(blob[-canonical.RECORD_BYTES :][:8], "big")
-            chunks.append(
-                _Chunk(
-                    table=table.name,  # noqa: B023 (flushed within this iteration)
-                    position=position,
-                    first_id=first,
-                    last_id=last,
-                    rows=rows,
-                    offset=spool.tell(),
-                    length=len(blob),
-                    digest=chunk_digest(
-                        table=table.name,  # noqa: B023
-                        position=position,
-                        first_id=first,
-                        last_id=last,
-                        rows=rows,
-                        blob=blob,
-                    ),
-                )
-            )
-            spool.write(blob)
-            buffer, position, first = bytearray(), position + 1, None
-
-        if through > after:
-            for history_id, digest in stream_rows(table, after, through):
-                if first is None:
-                    first = history_id
-                buffer += canonical.record(history_id, digest)
-                count += 1
-                if len(buffer) >= CHUNK_ROWS * canonical.RECORD_BYTES:
-                    flush()
-            if buffer:
-                flush()
+        found = _hash_table(table, after, through, spool) if through > after else []
+        chunks += found
         covered[table.name] = {
             "after": after,
             "through": through,
-            "rows": count,
+            "rows": sum(chunk.rows for chunk in found),
             "columns": list(table.columns),
         }
-        total += count
-    return chunks, covered, total
+    return chunks, covered, sum(entry["rows"] for entry in covered.values())
 
 
 def _write(*, previous, occasion, note, files, chunks, covered, total, spool) -> Seal:

@@ -59,7 +59,7 @@ def _stored(
     """Yield the seal's records for the table, collecting each chunk's digest."""
     chunks = SealChunk.objects.filter(seal=seal, table=table).order_by("position")
     expected = 0
-    for chunk in chunks.iterator(chunk_size=20):
+    for chunk in chunks.iterator(chunk_size=2):  # 200 KB each
         if chunk.position != expected:
             raise _Problem(
                 f"Seal {seal.number} is missing part {expected} of {table}: the seal "
