@@ -83,3 +83,18 @@ def header_bytes(**fields) -> bytes:
     return json.dumps(
         plain(fields), sort_keys=True, separators=(",", ":"), ensure_ascii=False
     ).encode()
+
+
+def erasure_digest(erasure) -> str:
+    """Return the SHA-256 of an erasure log entry, as seals record it."""
+    return hashlib.sha256(
+        header_bytes(
+            id=erasure.pk,
+            erased_at=erasure.erased_at,
+            table=erasure.table,
+            history_ids=erasure.history_ids,
+            reason=erasure.reason,
+            requested_by=erasure.requested_by,
+            run_by=erasure.run_by,
+        )
+    ).hexdigest()

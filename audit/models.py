@@ -38,6 +38,11 @@ class Seal(models.Model):
     files = models.JSONField(
         default=dict, blank=True, help_text="File name to SHA-256 (publications)."
     )
+    erasures = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Erasure log entries sealed: {through: id, entries: {id: SHA-256}}.",
+    )
 
     class Meta:
         ordering = ["number"]

@@ -28,13 +28,12 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from . import canonical
-from .models import Occasion, Seal, SealChunk
+from .models import Erasure, Occasion, Seal, SealChunk
 from .tables import HistoryTable, history_tables
 
 CHUNK_ROWS = 5000  # rows per stored chunk: 200 KB of row hashes
 FETCH_ROWS = 2000  # rows per round trip while streaming a table
 SPOOL_BYTES = 1024 * 1024  # row hashes beyond this go to a temporary file
-WRITE_BATCH = 5  # chunks inserted per statement (1 MB)
 ATTEMPTS = 3
 
 
@@ -78,6 +77,7 @@ def seal_digest(
     row_count: int,
     tables: dict,
     files: dict,
+    erasures: dict,
     chunk_digests: list[bytes],
 ) -> str:
     """Return the seal's digest: its fields, then its chunks' digests in order."""
@@ -91,6 +91,7 @@ def seal_digest(
             row_count=row_count,
             tables=tables,
             files=files,
+            erasures=erasures,
         )
     )
     for part in chunk_digests:
@@ -229,6 +230,19 @@ def _hash_tables(tables, lows, highs, spool) -> tuple[list[_Chunk], dict, int]:
     return chunks, covered, sum(entry["rows"] for entry in covered.values())
 
 
+def _new_erasures(previous: Seal | None) -> dict:
+    """Return the erasure log entries made since the previous seal, with digests.
+
+    {"through": highest entry id sealed so far, "entries": {id: SHA-256}}.
+    """
+    through = previous.erasures.get("through", 0) if previous else 0
+    entries = {
+        str(entry.pk): canonical.erasure_digest(entry)
+        for entry in Erasure.objects.filter(pk__gt=through).order_by("pk")
+    }
+    return {"through": max(map(int, entries), default=through), "entries": entries}
+
+
 def _write(*, previous, occasion, note, files, chunks, covered, total, spool) -> Seal:
     with transaction.atomic():
         last = Seal.objects.select_for_update().order_by("-number").first()
@@ -237,6 +251,7 @@ def _write(*, previous, occasion, note, files, chunks, covered, total, spool) ->
         number = previous.number + 1 if previous else 1
         previous_digest = previous.digest if previous else ""
         sealed_at = timezone.now()
+        erasures = _new_erasures(previous)
         seal = Seal.objects.create(
             number=number,
             sealed_at=sealed_at,
@@ -246,6 +261,7 @@ def _write(*, previous, occasion, note, files, chunks, covered, total, spool) ->
             row_count=total,
             tables=covered,
             files=files,
+            erasures=erasures,
             digest=seal_digest(
                 number=number,
                 previous_digest=previous_digest,
@@ -255,25 +271,23 @@ def _write(*, previous, occasion, note, files, chunks, covered, total, spool) ->
                 row_count=total,
                 tables=covered,
                 files=files,
+                erasures=erasures,
                 chunk_digests=[chunk.digest for chunk in chunks],
             ),
         )
-        for start in range(0, len(chunks), WRITE_BATCH):
-            batch = []
-            for chunk in chunks[start : start + WRITE_BATCH]:
-                spool.seek(chunk.offset)
-                batch.append(
-                    SealChunk(
-                        seal=seal,
-                        table=chunk.table,
-                        position=chunk.position,
-                        first_id=chunk.first_id,
-                        last_id=chunk.last_id,
-                        rows=chunk.rows,
-                        row_hashes=spool.read(chunk.length),
-                    )
-                )
-            SealChunk.objects.bulk_create(batch)
+        # One chunk (200 KB) per INSERT: the driver's copy of the statement, as
+        # escaped text, is the largest thing held in memory while sealing.
+        for chunk in chunks:
+            spool.seek(chunk.offset)
+            SealChunk.objects.create(
+                seal=seal,
+                table=chunk.table,
+                position=chunk.position,
+                first_id=chunk.first_id,
+                last_id=chunk.last_id,
+                rows=chunk.rows,
+                row_hashes=spool.read(chunk.length),
+            )
         return seal
 
 

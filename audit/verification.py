@@ -46,11 +46,28 @@ class _Problem(Exception):
         self.message, self.table, self.history_id = message, table, history_id
 
 
-def _erased() -> dict[str, set[int]]:
+def _erased() -> tuple[dict[str, set[int]], dict[str, set[int]]]:
+    """Return the rows erased per table by sealed log entries and by unsealed ones.
+
+    Only a sealed entry excuses a missing row: an entry added to the log behind
+    the command's back is in no seal.
+    """
+    sealed: dict[str, str] = {}
+    for (erasures,) in Seal.objects.values_list("erasures").iterator():
+        sealed.update(erasures.get("entries", {}))
+    entries = {str(entry.pk): entry for entry in Erasure.objects.all()}
+    for key, digest in sealed.items():
+        entry = entries.get(key)
+        if entry is None or canonical.erasure_digest(entry) != digest:
+            change = "is gone" if entry is None else "no longer matches its seal"
+            raise _Problem(
+                f"Erasure log entry {key} {change}: the erasure log was altered."
+            )
     erased: dict[str, set[int]] = defaultdict(set)
-    for table, ids in Erasure.objects.values_list("table", "history_ids"):
-        erased[table].update(ids)
-    return erased
+    unsealed: dict[str, set[int]] = defaultdict(set)
+    for key, entry in entries.items():
+        (erased if key in sealed else unsealed)[entry.table].update(entry.history_ids)
+    return erased, unsealed
 
 
 def _stored(
@@ -81,7 +98,7 @@ def _stored(
         yield from canonical.records(blob)
 
 
-def _compare(seal, table, stored, live, erased: set[int]) -> int:
+def _compare(seal, table, stored, live, erased: set[int], unsealed: set[int]) -> int:
     """Merge stored and live rows in id order; return the live rows matched."""
     matched = 0
     sealed = f"seal {seal.number} of {when(seal.sealed_at)}"
@@ -89,8 +106,13 @@ def _compare(seal, table, stored, live, erased: set[int]) -> int:
     while mine is not None or theirs is not None:
         if theirs is None or (mine is not None and mine[0] < theirs[0]):
             if mine[0] not in erased:
+                why = (
+                    " An erasure lists it but is not sealed yet: run seal_history."
+                    if mine[0] in unsealed
+                    else ""
+                )
                 raise _Problem(
-                    f"{table} history id {mine[0]}: deleted after {sealed}.",
+                    f"{table} history id {mine[0]}: deleted after {sealed}.{why}",
                     table,
                     mine[0],
                 )
@@ -113,7 +135,7 @@ def _compare(seal, table, stored, live, erased: set[int]) -> int:
     return matched
 
 
-def _check_seal(seal: Seal, previous: Seal | None, tables, erased) -> int:
+def _check_seal(seal: Seal, previous: Seal | None, tables, erased, unsealed) -> int:
     expected_number = previous.number + 1 if previous else 1
     if seal.number != expected_number:
         raise _Problem(
@@ -143,7 +165,9 @@ def _check_seal(seal: Seal, previous: Seal | None, tables, erased) -> int:
                 name,
             ) from None
         stored = _stored(seal, name, digests)
-        matched += _compare(seal, name, stored, live, erased.get(name, set()))
+        matched += _compare(
+            seal, name, stored, live, erased.get(name, set()), unsealed.get(name, set())
+        )
     recomputed = seal_digest(
         number=seal.number,
         previous_digest=seal.previous_digest,
@@ -153,6 +177,7 @@ def _check_seal(seal: Seal, previous: Seal | None, tables, erased) -> int:
         row_count=seal.row_count,
         tables=seal.tables,
         files=seal.files,
+        erasures=seal.erasures,
         chunk_digests=digests,
     )
     if recomputed != seal.digest:
@@ -179,11 +204,11 @@ def _unsealed(last: Seal | None, tables) -> int:
 def verify_history(*, record: bool = True) -> Outcome:
     """Recompute every seal against the stored history; record the outcome."""
     tables = {table.name: table for table in history_tables()}
-    erased = _erased()
     previous, rows, seals = None, 0, 0
     try:
+        erased, unsealed = _erased()
         for seal in Seal.objects.order_by("number").iterator(chunk_size=100):
-            rows += _check_seal(seal, previous, tables, erased)
+            rows += _check_seal(seal, previous, tables, erased, unsealed)
             previous, seals = seal, seals + 1
     except _Problem as problem:
         outcome = Outcome(

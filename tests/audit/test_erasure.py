@@ -3,6 +3,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, transaction
+from django.utils import timezone
 
 from audit import triggers
 from audit.models import Erasure, Occasion, Seal
@@ -12,7 +13,7 @@ from risks import services
 from risks.models import Risk
 
 from ..factories import ThemeFactory
-from .conftest import on_postgresql, run
+from .conftest import behind_the_apps_back, on_postgresql, run
 
 HistoricalRisk = Risk.history.model
 RISKS = HistoricalRisk._meta.db_table
@@ -159,7 +160,6 @@ def test_a_row_deleted_without_an_erasure_is_still_reported(themed):
     rows = list(themed.history.order_by("history_id"))
     first, second = rows[0], rows[-1]
     erase(second.history_id)
-    from .conftest import behind_the_apps_back
 
     with behind_the_apps_back(RISKS) as cursor:
         cursor.execute(
@@ -169,3 +169,54 @@ def test_a_row_deleted_without_an_erasure_is_still_reported(themed):
     outcome = verify_history()
     assert not outcome.ok
     assert (outcome.table, outcome.history_id) == (RISKS, first.pk)
+
+
+def test_an_erasure_entry_added_behind_the_commands_back_excuses_nothing(themed):
+    seal_history()
+    first = themed.history.order_by("history_id").first()
+    with behind_the_apps_back(RISKS) as cursor:
+        cursor.execute(
+            "DELETE FROM risks_historicalrisk WHERE history_id = %s", [first.pk]
+        )
+    Erasure.objects.create(  # forged: no seal has ever recorded it
+        erased_at=timezone.now(),
+        table=RISKS,
+        history_ids=[first.pk],
+        reason="Forged",
+        requested_by="Nobody",
+        run_by="intruder",
+    )
+
+    outcome = verify_history()
+
+    assert not outcome.ok
+    assert (outcome.table, outcome.history_id) == (RISKS, first.pk)
+    assert "An erasure lists it but is not sealed yet" in outcome.message
+
+
+@pytest.mark.parametrize("change", ["edit", "delete"])
+def test_an_altered_erasure_log_is_found(themed, change):
+    row = themed.history.order_by("-history_id").first()
+    assert erase(row.history_id)[0] == 0
+    with behind_the_apps_back("audit_erasure") as cursor:
+        if change == "edit":
+            cursor.execute("UPDATE audit_erasure SET reason = 'Tidying up'")
+        else:
+            cursor.execute('DELETE FROM audit_erasure WHERE "table" = %s', [THEMES])
+
+    outcome = verify_history()
+
+    assert not outcome.ok
+    assert "the erasure log was altered" in outcome.message
+
+
+def test_each_seal_records_the_erasures_made_since_the_one_before(themed):
+    seal_history()
+    row = themed.history.order_by("-history_id").first()
+    erase(row.history_id)
+    entries = {str(e.pk) for e in Erasure.objects.all()}
+
+    after, later = Seal.objects.order_by("number")[1], seal_history()
+
+    assert set(after.erasures["entries"]) == entries
+    assert later.erasures == {"through": max(map(int, entries)), "entries": {}}

@@ -1,6 +1,8 @@
 """The history integrity page: governance officers only."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.models import Erasure
@@ -66,3 +68,19 @@ def test_anonymous_users_are_sent_to_sign_in(client, db):
 def test_the_page_is_read_only(client, world):
     client.force_login(world.users["mopac-governance"])
     assert client.post(URL).status_code == 405
+
+
+def test_the_page_costs_the_same_queries_however_many_seals(
+    client, world, django_assert_num_queries
+):
+    seal_history()
+    verify_history()
+    client.force_login(world.users["mopac-governance"])
+    client.get(URL)  # the session and membership lookups settle
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(URL).status_code == 200
+    for _ in range(11):
+        seal_history()
+
+    with django_assert_num_queries(len(first)):
+        assert client.get(URL).status_code == 200
