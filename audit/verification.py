@@ -3,8 +3,9 @@
 For each seal in order: it must follow the previous one (number and digest);
 each table's rows in the seal's id range are streamed from the database and
 merged, in history id order, with the row hashes the seal recorded. A row whose
-hash differs was changed; a recorded row that is gone was deleted (unless the
-erasure log lists it); a row the seal did not record was inserted behind it.
+hash differs was changed; a recorded row that is gone was deleted (unless an
+erasure log entry that a seal recorded lists it); a row the seal did not record
+was inserted behind it.
 Finally the seal's own digest is recomputed from its fields and chunks, so an
 altered seal is found too. The first problem found is reported.
 """
