@@ -81,6 +81,7 @@ bench: install-dev
 	$(PY) bench/sign_in.py
 	$(PY) bench/demo_load.py
 	$(PY) bench/api.py
+	$(PY) bench/audit.py
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .ruff_cache

@@ -6,11 +6,14 @@ backend (dev, tests) and on django-tasks-db workers (production).
 
 import hashlib
 import logging
+from functools import partial
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.tasks import task
 
+from audit.models import Occasion
+from audit.tasks import seal_history_task
 from risks.recording import record
 
 from .models import PanelPaper, Publication, PublicationStatus
@@ -73,6 +76,21 @@ def _store(publication_id: int, revision: int, pdfs: dict[str, bytes]) -> bool:
             user=publication.published_by,
             reason=f"Version {publication.version} published",
             at=None,
+        )
+        # Seal the history with the published files' SHA-256 once committed.
+        transaction.on_commit(
+            partial(
+                seal_history_task.enqueue,
+                occasion=Occasion.PUBLICATION,
+                note=f"Paper {publication.paper_id} version {publication.version} "
+                "published",
+                files={
+                    getattr(publication, f"{edition}_pdf").name: getattr(
+                        publication, f"{edition}_sha256"
+                    )
+                    for edition in pdfs
+                },
+            )
         )
         return True
 

@@ -2,11 +2,15 @@
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+
+from audit.models import Occasion
+from audit.tasks import seal_history_task
 
 from . import access
 from .choices import RiskStatus, Role
@@ -488,4 +492,12 @@ def period_close(
     fresh.closed_at = at or timezone.now()
     fresh.closed_by = user
     record(fresh, user=user, reason="Period closed", at=at)
+    # Seal the history as it stands at the close, once the close is committed.
+    transaction.on_commit(
+        partial(
+            seal_history_task.enqueue,
+            occasion=Occasion.PERIOD_CLOSE,
+            note=f"{fresh.organisation.short_name} {fresh.label} closed",
+        )
+    )
     return fresh

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import changes, edit, history, periods, register
+from .views import changes, edit, history, integrity, periods, register
 from .views import cycle as cycle_views
 from .views.spreadsheet import (
     export_csv,
@@ -33,6 +33,11 @@ urlpatterns = [
     path("actions/<int:pk>/edit/", edit.action_update, name="action_update"),
     path("actions/<int:pk>/delete/", edit.action_delete, name="action_delete"),
     path("periods/", periods.period_list, name="periods"),
+    path(
+        "history-integrity/",
+        integrity.history_integrity,
+        name="history_integrity",
+    ),
     path(
         "periods/<int:pk>/changes/",
         changes.period_changes_view,

@@ -35,6 +35,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "guardian",
+    # Before simple_history: its clean_old_history (which prunes history) is
+    # replaced by audit's refusal, and the first app listed wins.
+    "audit",
     "simple_history",
     "axes",
     "allauth",

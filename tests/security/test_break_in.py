@@ -296,6 +296,7 @@ GOVERNANCE_PAGES = {
     },
     "risks:import": lambda w: {"organisation": w.organisations["mopac"].pk},
     "risks:import_template": None,
+    "risks:history_integrity": None,
     "risks:period_create": lambda w: {
         "organisation": w.organisations["mopac"].pk,
         "label": "2030/31 Q1",

@@ -1,0 +1,78 @@
+"""Sealing while others write (PostgreSQL): nobody waits on the seal, no row is lost.
+
+A history id is taken when the row is inserted, not when it commits, so a
+transaction still open when the seal reads its boundary may commit a lower id
+afterwards. The seal waits for such writers and then includes their rows.
+"""
+
+import threading
+
+import pytest
+from django.db import connection, transaction
+
+from audit.models import Seal
+from audit.sealing import SealError, seal_history
+from audit.verification import verify_history
+from risks.models import Risk
+
+from ..factories import OrganisationFactory, RiskFactory
+from .conftest import on_postgresql
+
+pytestmark = [on_postgresql, pytest.mark.django_db(transaction=True)]
+
+
+class OpenWriter(threading.Thread):
+    """Write a risk in a transaction left open until released."""
+
+    def __init__(self, organisation):
+        super().__init__(daemon=True)
+        self.organisation = organisation
+        self.written, self.release = threading.Event(), threading.Event()
+        self.history_id = None
+
+    def run(self):
+        try:
+            with transaction.atomic():
+                risk = RiskFactory(organisation=self.organisation, reference="LATE")
+                self.history_id = risk.history.get().history_id
+                self.written.set()
+                self.release.wait(10)
+        finally:
+            self.written.set()
+            connection.close()
+
+
+def test_a_lower_id_committed_during_the_seal_is_sealed_not_skipped():
+    organisation = OrganisationFactory()
+    writer = OpenWriter(organisation)
+    writer.start()
+    assert writer.written.wait(10)
+    later = RiskFactory(organisation=organisation, reference="EARLY")  # committed
+    later_id = later.history.get().history_id
+    assert later_id > writer.history_id
+
+    timer = threading.Timer(0.5, writer.release.set)
+    timer.start()
+    seal = seal_history()  # waits for the open writer, then reads past it
+    writer.join(10)
+
+    table = Risk.history.model._meta.db_table
+    assert seal.tables[table]["through"] >= later_id
+    assert seal.row_count >= 2
+    outcome = verify_history()
+    assert outcome.ok, outcome.message
+
+
+def test_a_writer_that_never_finishes_makes_the_seal_give_up_cleanly(settings):
+    settings.AUDIT_SEAL_WAIT_SECONDS = 0.3
+    writer = OpenWriter(OrganisationFactory())
+    writer.start()
+    assert writer.written.wait(10)
+    try:
+        with pytest.raises(SealError, match="open transaction"):
+            seal_history()
+    finally:
+        writer.release.set()
+        writer.join(10)
+    assert not Seal.objects.exists()
+    assert seal_history().row_count >= 2  # once it has ended, sealing works
