@@ -88,7 +88,7 @@ def _set_fonts(rpr, family: str) -> None:
         fonts = OxmlElement("w:rFonts")
         rpr.insert(0, fonts)
     for attribute in list(fonts.attrib):
-        if attribute.endswith("Theme"):
+        if attribute.lower().endswith("theme"):  # asciiTheme ... and cstheme
             del fonts.attrib[attribute]
     for script in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
         fonts.set(qn(script), family)
@@ -159,6 +159,11 @@ def _set_styles(document: Document, body_size: float) -> None:
             style.font.italic = italic
         style.paragraph_format.space_before = Pt(before)
         style.paragraph_format.space_after = Pt(after)
+        if name in ("Header", "Footer"):
+            # The template's tab stops suit Letter paper; ours are set per page.
+            tabs = style.element.get_or_add_pPr().find(qn("w:tabs"))
+            if tabs is not None:
+                tabs.getparent().remove(tabs)
         if name == "Title":
             # The built-in Title has a rule under it and a huge size.
             ppr = style.element.get_or_add_pPr()
@@ -589,11 +594,11 @@ def shade(cell, fill: str) -> None:
 def repeat_header(row) -> None:
     """Repeat the row at the top of every page the table runs onto."""
     properties = row._tr.get_or_add_trPr()
+    # The schema's order: cantSplit before tblHeader.
+    properties.append(OxmlElement("w:cantSplit"))
     header = OxmlElement("w:tblHeader")
     header.set(qn("w:val"), "true")
     properties.append(header)
-    cant_split = OxmlElement("w:cantSplit")
-    properties.append(cant_split)
 
 
 def space_after_table(container) -> None:
