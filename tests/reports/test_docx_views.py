@@ -6,6 +6,8 @@ import io
 
 import docx
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from reports import docx_register, register_report, register_services, services
@@ -19,7 +21,7 @@ from reports.models import (
     SectionKind,
 )
 
-from .register_data import build_register_world
+from .register_data import build_register_world, bulk_register
 
 DOCX = CONTENT_TYPES[FileFormat.DOCX]
 GOVERNANCE = ["mopac-governance", "mps-governance"]
@@ -337,3 +339,37 @@ def test_register_render_service_stores_the_format_asked_for(
     assert report.status == RegisterReportStatus.READY
     with report.stored_file.open("rb") as file:
         assert hashlib.sha256(file.read()).hexdigest() == report.sha256
+
+
+# --- Query budget ----------------------------------------------------------------
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_docx_costs_the_queries_of_the_pdf_whatever_the_register_size(
+    client, rw, settings
+):
+    settings.REGISTER_PDF_INLINE_MAX_RISKS = 1000
+    gov = rw.users["mopac-governance"]
+    client.force_login(gov)
+    pdf_url = register_url().replace("/docx/", "/pdf/")
+    client.get(register_url())  # warm up: one-off lookups are not the budget
+    small = _queries(client, register_url())
+    assert small == _queries(client, pdf_url)
+    bulk_register(rw.mopac, 40, user=gov, previous=rw.q1, period=rw.q2, prefix="B")
+    assert _queries(client, register_url()) == small
+    assert small <= 15
+
+
+def test_the_paper_docx_costs_the_queries_of_the_paper_pdf(client, world, paper):
+    client.force_login(world.users["mopac-governance"])
+    docx_url = reverse("reports:docx", args=[paper.pk])
+    client.get(docx_url)
+    assert _queries(client, docx_url) == _queries(
+        client, reverse("reports:pdf", args=[paper.pk])
+    )
