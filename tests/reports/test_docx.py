@@ -404,3 +404,15 @@ def test_register_report_has_the_pdfs_sections_and_entries(rendered):
         "MOPAC corporate risk register\tOFFICIAL-SENSITIVE\t"
         "2019/20 Q2, as at 30 September 2019"
     )
+
+
+def test_markup_in_user_text_stays_text():
+    hostile = 'A & B </w:t></w:r><w:r><w:t>injected <script>"x"</script> ★'
+    document = docx.Document()
+    docx_parts.append_xml(
+        document, [docx_parts.xml_paragraph([(hostile, True, False)])]
+    )
+    paragraph = docx_parts.paragraph(document, hostile)
+    assert document.paragraphs[-2].text == hostile
+    assert paragraph.text == hostile
+    assert [r.bold for r in document.paragraphs[-2].runs] == [True, True]
