@@ -15,7 +15,6 @@ from django.utils.formats import date_format
 
 from . import docx_parts as parts
 from .docx_paper import heat_map_tables
-from .register_pdf import register_pdf_filename
 from .register_report import RegisterReportDocument, ReportRisk
 
 # As css/register.css: a little tighter than the paper's margins.
@@ -283,8 +282,3 @@ class RegisterWriter:
 def write_register_docx(doc: RegisterReportDocument) -> bytes:
     """Return the register report's .docx; same data, same bytes."""
     return RegisterWriter(doc).write()
-
-
-def register_docx_filename(organisation, period) -> str:
-    """Return the PDF's file name with .docx."""
-    return register_pdf_filename(organisation, period).removesuffix(".pdf") + ".docx"

@@ -25,10 +25,5 @@ SYMBOL_FAMILY = "DejaVu Sans"
 
 
 # Characters the documents print that Liberation Sans has no glyph for
-# (checked with fontTools against every shipped face; tests/reports/test_fonts.py).
+# (tests/reports/test_demo_documents.py checks every shipped face with fontTools).
 SYMBOL_CHARACTERS = frozenset("★")
-
-
-def needs_symbol_font(char: str) -> bool:
-    """Say whether Liberation Sans lacks a glyph the documents print."""
-    return char in SYMBOL_CHARACTERS

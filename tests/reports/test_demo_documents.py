@@ -202,3 +202,20 @@ def test_libreoffice_opens_each_docx_with_the_same_headings(demo, tmp_path):
         document = docx.Document(io.BytesIO(data))
         for _, title in headings(document):
             assert " ".join(title.split()) in text, (edition, title)
+
+
+def test_the_stylesheet_declares_exactly_the_shipped_fonts():
+    import re
+
+    css = Path(finders.find("css/paper.css")).read_text()
+    declared = {
+        f"fonts/{name}" for name in re.findall(r'url\("\.\./fonts/([^"]+)"\)', css)
+    }
+    assert declared == set(FONT_FILES)
+    families = set(re.findall(r"font-family:\s*([^;]+);", css))
+    # Only the shipped families: no installed font can stand in for them.
+    assert families == {
+        '"Paper Sans"',
+        '"Paper Symbols"',
+        '"Paper Sans", "Paper Symbols"',
+    }
