@@ -46,6 +46,7 @@ class Demo:
     pdf: dict[str, bytes]
     docx: dict[str, bytes]
     register_pdf: bytes
+    html: str  # the full edition's HTML, as WeasyPrint prints it
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +77,7 @@ def demo(django_db_setup, django_db_blocker) -> Demo:
             register_pdf=register_pdf.render_register_pdf(
                 register_report.build_register_report(mopac, period)
             ),
+            html=rendering.render_html(paper),
         )
         transaction.set_rollback(True)
     return result
@@ -219,3 +221,38 @@ def test_the_stylesheet_declares_exactly_the_shipped_fonts():
         '"Paper Symbols"',
         '"Paper Sans", "Paper Symbols"',
     }
+
+
+NO_FONTS = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig><cachedir>{cache}</cachedir></fontconfig>
+"""
+RENDER = (
+    "import pickle, sys\n"
+    "from reports import pdf_parts\n"
+    "html, base, resources = pickle.load(open(sys.argv[1], 'rb'))\n"
+    "sys.stdout.buffer.write(pdf_parts.render_preloaded(html, base, resources)[0])\n"
+)
+
+
+def test_same_pdf_bytes_on_a_machine_with_no_fonts_installed(demo, tmp_path):
+    """Render the demo paper where fontconfig knows no font at all: same bytes."""
+    import pickle
+    import sys
+
+    from reports.fetcher import STATIC_BASE_URL, preloaded_resources
+
+    config = tmp_path / "fonts.conf"
+    config.write_text(NO_FONTS.format(cache=tmp_path / "cache"))
+    job = tmp_path / "job.pickle"
+    job.write_bytes(pickle.dumps((demo.html, STATIC_BASE_URL, preloaded_resources())))
+    result = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-W", "ignore", "-c", RENDER, str(job)],
+        env={"PATH": "/usr/bin:/bin", "FONTCONFIG_FILE": str(config)},
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        timeout=300,
+        check=True,
+    )
+    assert result.stdout.startswith(b"%PDF")
+    assert result.stdout == demo.pdf["full"]
