@@ -125,7 +125,10 @@ class PaperWriter:
             return
         if section.oral_update:
             para = parts.paragraph(container, self.doc.oral_update_text, bold=True)
-            para.paragraph_format.left_indent = indent or None
+            if number:  # the PDF numbers it as the section's first paragraph
+                parts.hanging(para, number())
+            else:
+                para.paragraph_format.left_indent = indent or None
         parts.HtmlWriter(
             container,
             heading_level=level,

@@ -190,7 +190,8 @@ def test_paragraphs_are_numbered_and_recommendations_lettered(rendered):
         ("2.1", "First engagement paragraph."),
         ("2.2", "Second engagement paragraph."),
         ("2.3", "Third engagement paragraph."),
-        ("3.1", SECRET_SECTION),
+        ("3.1", rendering.ORAL_UPDATE),
+        ("3.2", SECRET_SECTION),
     ]:
         assert re.search(rf"^{re.escape(number)} {re.escape(words)}", body, re.M), (
             number
