@@ -82,6 +82,7 @@ bench: install-dev
 	$(PY) bench/demo_load.py
 	$(PY) bench/api.py
 	$(PY) bench/audit.py
+	$(PY) bench/docx.py
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .ruff_cache

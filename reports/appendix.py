@@ -8,6 +8,8 @@ register has changed since.
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.formats import date_format
+
 from alignment.models import AlignmentLink, LinkStatus
 from risks import as_at, scoring
 from risks.choices import Direction, Effectiveness, Marking
@@ -73,6 +75,20 @@ class Appendix:
     period_label: str
     themes: tuple[ThemeGroup, ...]
     heat_maps: tuple[HeatMap, ...]
+
+    @property
+    def lede(self) -> str:
+        """The sentence under the appendix's heading, for every output."""
+        names = [theme.name.lower() for theme in self.themes]
+        if len(names) > 1:
+            names = [", ".join(names[:-1]), names[-1]]
+        themes = f" for {' and '.join(names)}" if names else ""
+        period = f" ({self.period_label})" if self.period_label else ""
+        day = date_format(self.as_at, "j F Y")
+        return (
+            f"Agreed aligned risks{themes}, with their controls and open actions, "
+            f"as the registers stood at the end of {day}{period}."
+        )
 
     @property
     def has_sensitive(self) -> bool:

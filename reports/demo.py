@@ -15,7 +15,8 @@ from .models import PanelPaper, SectionKind
 TITLE = "Alignment of MOPAC and Met Risks"
 MEETING_DATE = date(2019, 9, 18)
 PREFERRED_PERIOD = "2019/20 Q1"
-THEMES = ("Community engagement", "Violence")
+# Appendix A: the risks with a significant community engagement response.
+THEMES = ("Community engagement",)
 
 PAPER = {
     "meeting": "MPS-MOPAC Joint Audit Panel",
@@ -203,7 +204,7 @@ Report authors:
 """
 
 APPENDICES = """\
-- Appendix A: aligned risks with a community engagement or violence element,
+- Appendix A: aligned risks with a significant community engagement response,
   with their controls and open actions (generated from the registers).
 - Appendix B: Met Oversight Board paper on community engagement
   (OFFICIAL-SENSITIVE, not published with this paper).

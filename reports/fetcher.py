@@ -14,6 +14,8 @@ from django.contrib.staticfiles import finders
 from weasyprint import URLFetcher
 from weasyprint.urls import URLFetcherResponse
 
+from .fonts import FONT_FILES
+
 # Relative URLs in the paper resolve against this; `.invalid` never resolves.
 STATIC_BASE_URL = "https://static.paper.invalid/"
 
@@ -78,11 +80,16 @@ class SafeFetcher(URLFetcher):
 
 
 def preloaded_resources() -> dict[str, tuple[bytes, str]]:
-    """Return every allow-listed stylesheet by URL, for renderers without Django."""
-    return {
-        f"{STATIC_BASE_URL}{path}": (
-            static_path(path).read_bytes(),
-            CONTENT_TYPES[".css"],
+    """Return every allow-listed stylesheet and shipped font by URL.
+
+    For renderers without Django (reports/pdf_parts.py): the stylesheets load
+    the fonts, so the workers must be handed them too.
+    """
+    resources = {}
+    for path in (*sorted(ALLOWED_STATIC), *FONT_FILES):
+        file = static_path(path)
+        resources[f"{STATIC_BASE_URL}{path}"] = (
+            file.read_bytes(),
+            CONTENT_TYPES[file.suffix],
         )
-        for path in sorted(ALLOWED_STATIC)
-    }
+    return resources

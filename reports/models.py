@@ -178,7 +178,10 @@ class PublicationStatus(models.TextChoices):
 
 
 class Publication(models.Model):
-    """A published, immutable version of a paper: both PDFs and their SHA-256."""
+    """A published, immutable version of a paper: both editions as PDF and .docx.
+
+    Each stored file has its SHA-256 beside it.
+    """
 
     paper = models.ForeignKey(
         PanelPaper, on_delete=models.PROTECT, related_name="publications"
@@ -193,6 +196,11 @@ class Publication(models.Model):
     full_sha256 = models.CharField(max_length=64, blank=True)
     public_pdf = models.FileField(upload_to="papers/", blank=True)
     public_sha256 = models.CharField(max_length=64, blank=True)
+    # The same editions in Word (empty for versions published before Word).
+    full_docx = models.FileField(upload_to="papers/", blank=True)
+    full_docx_sha256 = models.CharField(max_length=64, blank=True)
+    public_docx = models.FileField(upload_to="papers/", blank=True)
+    public_docx_sha256 = models.CharField(max_length=64, blank=True)
     status = models.CharField(
         max_length=10, choices=PublicationStatus, default=PublicationStatus.RENDERING
     )
@@ -212,6 +220,19 @@ class Publication(models.Model):
         return f"{self.paper} v{self.version}"
 
 
+class FileFormat(models.TextChoices):
+    PDF = "pdf", "PDF"
+    DOCX = "docx", "Word (.docx)"
+
+
+CONTENT_TYPES = {
+    FileFormat.PDF: "application/pdf",
+    FileFormat.DOCX: (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    ),
+}
+
+
 class RegisterReportStatus(models.TextChoices):
     RENDERING = "rendering", "Rendering"
     READY = "ready", "Ready"
@@ -219,12 +240,12 @@ class RegisterReportStatus(models.TextChoices):
 
 
 class RegisterReport(models.Model):
-    """A stored PDF of an organisation's register as at a period end.
+    """A stored PDF or .docx of an organisation's register as at a period end.
 
     Registers too large to render during a request are rendered by a task into
     one of these. While nothing in the register changes up to the period end
     (`data_version`) and the report's markup is the same (`layout_version`), the
-    stored PDF is served again instead of a new render.
+    stored file is served again instead of a new render.
     """
 
     organisation = models.ForeignKey(
@@ -234,6 +255,9 @@ class RegisterReport(models.Model):
         "risks.ReportingPeriod", on_delete=models.PROTECT, related_name="+"
     )
     period_label = models.CharField("reporting period", max_length=20)
+    file_format = models.CharField(
+        max_length=4, choices=FileFormat, default=FileFormat.PDF
+    )
     data_version = models.DateTimeField(
         help_text="The register's latest recorded change up to the period end."
     )
@@ -256,7 +280,10 @@ class RegisterReport(models.Model):
         default=RegisterReportStatus.RENDERING,
     )
     pdf = models.FileField(upload_to="register-reports/", blank=True)
-    sha256 = models.CharField(max_length=64, blank=True)
+    docx = models.FileField(upload_to="register-reports/", blank=True)
+    sha256 = models.CharField(
+        max_length=64, blank=True, help_text="Of the stored file (PDF or .docx)."
+    )
     risk_count = models.PositiveIntegerField(
         default=0, help_text="Open risks in the report."
     )
@@ -270,12 +297,21 @@ class RegisterReport(models.Model):
                     "organisation",
                     "period",
                     "period_label",
+                    "file_format",
                     "data_version",
                     "layout_version",
                 ],
-                name="register_report_one_per_register_layout_version",
+                name="register_report_one_per_register_format_layout",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.organisation} register {self.period_label} ({self.status})"
+        return (
+            f"{self.organisation} register {self.period_label} "
+            f"{self.file_format} ({self.status})"
+        )
+
+    @property
+    def stored_file(self):
+        """The stored PDF or .docx, as the format says."""
+        return self.docx if self.file_format == FileFormat.DOCX else self.pdf

@@ -1,4 +1,4 @@
-"""Stored register report PDFs: requesting a background render and storing it.
+"""Stored register reports (PDF or .docx): requesting a background render, storing it.
 
 Small registers are rendered during the request (reports/views/register.py);
 larger ones by the `render_register_report` task into a RegisterReport row. A
@@ -22,7 +22,7 @@ from django.utils.text import slugify
 from risks.models import Organisation, ReportingPeriod
 
 from . import register_pdf, register_report
-from .models import RegisterReport, RegisterReportStatus
+from .models import FileFormat, RegisterReport, RegisterReportStatus
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ def register_report_request(
     period: ReportingPeriod,
     user,
     risk_count: int,
+    file_format: str = FileFormat.PDF,
     retry: bool = False,
     at: datetime | None = None,
 ) -> RenderState:
@@ -93,6 +94,7 @@ def register_report_request(
         organisation=organisation,
         period=period,
         period_label=period.label,
+        file_format=file_format,
         data_version=version,
         layout_version=register_pdf.LAYOUT_VERSION,
         defaults={"requested_at": at, "risk_count": risk_count},
@@ -113,8 +115,17 @@ def _claim(report_id: int) -> RegisterReport | None:
     return report if report.status == RegisterReportStatus.RENDERING else None
 
 
+def render_file(document, file_format: str) -> bytes:
+    """Return the report in the format asked for."""
+    if file_format == FileFormat.DOCX:
+        from . import docx_register  # python-docx only when a .docx is asked for
+
+        return docx_register.write_register_docx(document)
+    return register_pdf.render_register_pdf(document)
+
+
 def register_report_render(report_id: int) -> str:
-    """Render a requested register report and store the PDF with its SHA-256."""
+    """Render a requested register report and store the file with its SHA-256."""
     report = RegisterReport.objects.select_related("organisation", "period").get(
         pk=report_id
     )
@@ -124,7 +135,7 @@ def register_report_render(report_id: int) -> str:
         document = register_report.build_register_report(
             report.organisation, report.period
         )
-        data = register_pdf.render_register_pdf(document)
+        data = render_file(document, report.file_format)
     except Exception as error:
         logger.exception("Rendering register report %s failed", report_id)
         with transaction.atomic():
@@ -140,8 +151,9 @@ def register_report_render(report_id: int) -> str:
         if current is None:
             return "superseded"
         slug = slugify(f"{current.organisation.slug} {current.period_label}")
-        current.pdf.save(
-            f"{slug}-as-at-{current.period.end}-{current.pk}.pdf",
+        file_format = current.file_format
+        getattr(current, file_format).save(
+            f"{slug}-as-at-{current.period.end}-{current.pk}.{file_format}",
             ContentFile(data),
             save=False,
         )

@@ -1,4 +1,4 @@
-"""Background jobs of the reports app: rendering a publication's PDFs.
+"""Background jobs of the reports app: rendering a publication's PDFs and .docx.
 
 Tasks take ids, never objects, so that they run the same on the immediate
 backend (dev, tests) and on django-tasks-db workers (production).
@@ -21,6 +21,18 @@ from .models import PanelPaper, Publication, PublicationStatus
 logger = logging.getLogger(__name__)
 
 EDITIONS = ("full", "public")
+# The stored files of a publication: (edition, format) -> (file field, SHA field).
+STORED = {
+    ("full", "pdf"): ("full_pdf", "full_sha256"),
+    ("public", "pdf"): ("public_pdf", "public_sha256"),
+    ("full", "docx"): ("full_docx", "full_docx_sha256"),
+    ("public", "docx"): ("public_docx", "public_docx_sha256"),
+}
+
+
+def stored_fields(edition: str, file_format: str) -> tuple[str, str]:
+    """Return the names of the file field and its SHA-256 field."""
+    return STORED[(edition, file_format)]
 
 
 class PaperChangedError(Exception):
@@ -54,8 +66,10 @@ def _check_unchanged(paper_id: int, revision: int) -> None:
         raise PaperChangedError(paper.revision, revision)
 
 
-def _store(publication_id: int, revision: int, pdfs: dict[str, bytes]) -> bool:
-    """Save both PDFs and their SHA-256, and mark the version published."""
+def _store(
+    publication_id: int, revision: int, files: dict[tuple[str, str], bytes]
+) -> bool:
+    """Save both editions' PDF and .docx with their SHA-256; mark it published."""
     with transaction.atomic():
         publication = _current(publication_id, revision)
         if publication is None:
@@ -63,13 +77,15 @@ def _store(publication_id: int, revision: int, pdfs: dict[str, bytes]) -> bool:
         # Holding the paper's row lock until commit means no edit slips in
         # between this check and the version becoming published.
         _check_unchanged(publication.paper_id, revision)
-        for edition, data in pdfs.items():
+        for (edition, file_format), data in files.items():
+            file_field, sha_field = stored_fields(edition, file_format)
             suffix = "" if edition == "full" else f"-{edition}"
-            name = f"paper-{publication.paper_id}-v{publication.version}{suffix}.pdf"
-            getattr(publication, f"{edition}_pdf").save(
-                name, ContentFile(data), save=False
+            name = (
+                f"paper-{publication.paper_id}-v{publication.version}{suffix}"
+                f".{file_format}"
             )
-            setattr(publication, f"{edition}_sha256", hashlib.sha256(data).hexdigest())
+            getattr(publication, file_field).save(name, ContentFile(data), save=False)
+            setattr(publication, sha_field, hashlib.sha256(data).hexdigest())
         publication.status = PublicationStatus.PUBLISHED
         record(
             publication,
@@ -85,10 +101,10 @@ def _store(publication_id: int, revision: int, pdfs: dict[str, bytes]) -> bool:
                 note=f"Paper {publication.paper_id} version {publication.version} "
                 "published",
                 files={
-                    getattr(publication, f"{edition}_pdf").name: getattr(
-                        publication, f"{edition}_sha256"
+                    getattr(publication, file_field).name: getattr(
+                        publication, sha_field
                     )
-                    for edition in pdfs
+                    for file_field, sha_field in (stored_fields(*key) for key in files)
                 },
             )
         )
@@ -116,9 +132,9 @@ def _fail(publication_id: int, revision: int, error: BaseException) -> None:
 
 @task
 def render_publication(publication_id: int, revision: int) -> str:
-    """Render the full and public PDFs of a publication and publish it."""
-    # Imported here: the renderer is heavy and must not be loaded by models/urls.
-    from . import rendering
+    """Render the full and public PDF and .docx of a publication and publish it."""
+    # Imported here: the renderers are heavy and must not be loaded by models/urls.
+    from . import docx_paper, rendering
 
     publication = Publication.objects.select_related("paper").get(pk=publication_id)
     if (
@@ -130,11 +146,11 @@ def render_publication(publication_id: int, revision: int) -> str:
     try:
         if paper.revision != revision:
             raise PaperChangedError(paper.revision, revision)
-        pdfs = {
-            edition: rendering.render_pdf(paper, edition=edition)
-            for edition in EDITIONS
-        }
-        stored = _store(publication_id, revision, pdfs)
+        files = {}
+        for edition in EDITIONS:
+            files[edition, "pdf"] = rendering.render_pdf(paper, edition=edition)
+            files[edition, "docx"] = docx_paper.render_docx(paper, edition=edition)
+        stored = _store(publication_id, revision, files)
     except PaperChangedError as error:
         logger.warning("Publication %s not rendered: %s", publication_id, error)
         _fail(publication_id, revision, error)
@@ -153,7 +169,7 @@ def render_publication(publication_id: int, revision: int) -> str:
 
 @task
 def render_register_report(report_id: int) -> str:
-    """Render a large organisation register report PDF and store it."""
+    """Render a large organisation register report (PDF or .docx) and store it."""
     # Imported here: the renderer is heavy and must not be loaded by models/urls.
     from .register_services import register_report_render
 

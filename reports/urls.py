@@ -19,9 +19,15 @@ urlpatterns = [
         editor.publication_pdf,
         name="publication_pdf",
     ),
+    path(
+        "<int:pk>/versions/<int:version>/docx/",
+        editor.publication_docx,
+        name="publication_docx",
+    ),
     # Preview and PDF (reports/views/render.py).
     path("<int:pk>/", render.paper_preview, name="detail"),
     path("<int:pk>/pdf/", render.paper_pdf, name="pdf"),
+    path("<int:pk>/docx/", render.paper_docx, name="docx"),
 ]
 
 # Organisation register report as at a period end (reports/views/register.py).
@@ -33,5 +39,10 @@ urlpatterns += [
     ),
     path(
         "register/<slug:slug>/pdf/", register.register_report_pdf, name="register_pdf"
+    ),
+    path(
+        "register/<slug:slug>/docx/",
+        register.register_report_docx,
+        name="register_docx",
     ),
 ]

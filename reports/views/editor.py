@@ -30,12 +30,14 @@ from ..forms import (
     conflict_rows,
 )
 from ..models import (
+    CONTENT_TYPES,
     Clearance,
     PanelPaper,
     PaperSection,
     Publication,
     PublicationStatus,
 )
+from ..tasks import stored_fields
 
 logger = logging.getLogger(__name__)
 get_or_post = require_http_methods(["GET", "POST"])
@@ -371,9 +373,10 @@ def paper_publish(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("reports:update", pk=paper.pk)
 
 
-@login_required
-def publication_pdf(request: HttpRequest, pk: int, version: int) -> HttpResponse:
-    """Serve a published version's stored PDF, after checking its SHA-256."""
+def _publication_file(
+    request: HttpRequest, pk: int, version: int, file_format: str
+) -> HttpResponse:
+    """Serve a published version's stored file, after checking its SHA-256."""
     paper = _visible_paper(request.user, pk)
     publication = get_object_or_404(
         Publication, paper=paper, version=version, status=PublicationStatus.PUBLISHED
@@ -381,31 +384,54 @@ def publication_pdf(request: HttpRequest, pk: int, version: int) -> HttpResponse
     edition = request.GET.get("edition", "full")
     if edition not in ("full", "public"):
         raise Http404("No such edition.")
-    stored = getattr(publication, f"{edition}_pdf")
-    expected = getattr(publication, f"{edition}_sha256")
+    file_field, sha_field = stored_fields(edition, file_format)
+    stored = getattr(publication, file_field)
+    expected = getattr(publication, sha_field)
+    if not stored and file_format == "docx":
+        raise Http404("This version was published before papers were kept in Word.")
     try:
         with stored.open("rb") as file:
             data = file.read()
     except (OSError, ValueError):
         logger.exception(
-            "Stored PDF of paper %s version %s (%s) is missing", pk, version, edition
+            "Stored %s of paper %s version %s (%s) is missing",
+            file_format,
+            pk,
+            version,
+            edition,
         )
         return _integrity_failure(request, publication)
     if not hmac.compare_digest(hashlib.sha256(data).hexdigest(), expected):
         logger.error(
-            "Stored PDF of paper %s version %s (%s) does not match its SHA-256",
+            "Stored %s of paper %s version %s (%s) does not match its SHA-256",
+            file_format,
             pk,
             version,
             edition,
         )
         return _integrity_failure(request, publication)
     suffix = "" if edition == "full" else "-public"
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'inline; filename="paper-{paper.pk}-v{publication.version}{suffix}.pdf"'
-    )
+    name = f"paper-{paper.pk}-v{publication.version}{suffix}.{file_format}"
+    if file_format == "pdf":
+        response = HttpResponse(data, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{name}"'
+    else:
+        response = HttpResponse(data, content_type=CONTENT_TYPES[file_format])
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["X-Content-SHA256"] = expected
     return response
+
+
+@login_required
+def publication_pdf(request: HttpRequest, pk: int, version: int) -> HttpResponse:
+    """Serve a published version's stored PDF, after checking its SHA-256."""
+    return _publication_file(request, pk, version, "pdf")
+
+
+@login_required
+def publication_docx(request: HttpRequest, pk: int, version: int) -> HttpResponse:
+    """Serve a published version's stored .docx, after checking its SHA-256."""
+    return _publication_file(request, pk, version, "docx")
 
 
 def _integrity_failure(request: HttpRequest, publication: Publication) -> HttpResponse:

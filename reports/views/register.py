@@ -1,9 +1,9 @@
-"""The organisation register report: HTML preview and PDF, as at a period end.
+"""The organisation register report: HTML preview, PDF and .docx, at a period end.
 
 Only the organisation's own members (and superusers) may read it; everyone else
 gets the same 404 as for an organisation that does not exist. Small registers
 are rendered during the request; larger ones in the background, with a status
-page until the stored PDF is ready.
+page until the stored file is ready.
 """
 
 from django.contrib.auth.decorators import login_required
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from risks.models import Organisation, ReportingPeriod
 
 from .. import register_pdf, register_report, register_services, selectors
-from ..models import RegisterReportStatus
+from ..models import CONTENT_TYPES, FileFormat, RegisterReportStatus
 
 
 def _organisation(request: HttpRequest, slug: str) -> Organisation:
@@ -47,9 +47,12 @@ def _period_not_found(
     return render(request, "reports/register_status.html", context, status=404)
 
 
-def _pdf_response(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, filename)
+def _file_response(data: bytes, filename: str, file_format: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=CONTENT_TYPES[file_format])
+    # Word files are saved, PDFs opened in the browser.
+    response["Content-Disposition"] = content_disposition_header(
+        file_format == FileFormat.DOCX, filename
+    )
     response["Cache-Control"] = "private"
     return response
 
@@ -74,10 +77,8 @@ def register_report_preview(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "reports/register_preview.html", context)
 
 
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def register_report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
-    """Return the register PDF: rendered now, stored, or a page while it renders.
+def _register_file(request: HttpRequest, slug: str, file_format: str) -> HttpResponse:
+    """Return the register file: rendered now, stored, or a page while it renders.
 
     POST starts a failed background render again, then comes back here.
     """
@@ -87,22 +88,26 @@ def register_report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     except register_report.PeriodNotFoundError as error:
         return _period_not_found(request, error)
     filename = register_pdf.register_pdf_filename(organisation, period)
+    filename = filename.removesuffix(".pdf") + f".{file_format}"
     risk_count = register_report.open_risk_count(organisation, period)
     if risk_count <= register_services.inline_limit():
         document = register_report.build_register_report(
             organisation, period, periods=periods
         )
-        return _pdf_response(register_pdf.render_register_pdf(document), filename)
+        data = register_services.render_file(document, file_format)
+        return _file_response(data, filename, file_format)
 
     state = register_services.register_report_request(
         organisation=organisation,
         period=period,
         user=request.user,
         risk_count=risk_count,
+        file_format=file_format,
         retry=request.method == "POST",
     )
+    url_name = f"reports:register_{file_format}"
     if request.method == "POST":
-        url = reverse("reports:register_pdf", args=[organisation.slug])
+        url = reverse(url_name, args=[organisation.slug])
         return redirect(f"{url}?{urlencode({'period': period.label})}")
     report = state.report
     if state.started:
@@ -110,8 +115,8 @@ def register_report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
         # rendered it by now; a worker has not.
         report.refresh_from_db()
     if report.status == RegisterReportStatus.READY:
-        with report.pdf.open("rb") as file:
-            return _pdf_response(file.read(), filename)
+        with report.stored_file.open("rb") as file:
+            return _file_response(file.read(), filename, file_format)
     failed = register_services.has_failed(report)
     context = {
         "organisation": organisation,
@@ -119,7 +124,23 @@ def register_report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
         "periods": periods,
         "report": report,
         "failed": failed,
+        "url_name": url_name,
+        "format_label": FileFormat(file_format).label,
     }
-    # 202 Accepted while it renders: the PDF is on its way.
+    # 202 Accepted while it renders: the file is on its way.
     status = 200 if failed else 202
     return render(request, "reports/register_status.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def register_report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    """Return the register PDF: rendered now, stored, or a page while it renders."""
+    return _register_file(request, slug, FileFormat.PDF)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def register_report_docx(request: HttpRequest, slug: str) -> HttpResponse:
+    """Return the register .docx: rendered now, stored, or a page while it renders."""
+    return _register_file(request, slug, FileFormat.DOCX)

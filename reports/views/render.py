@@ -1,7 +1,8 @@
-"""Paper preview and PDF views.
+"""Paper preview, PDF and Word (.docx) views.
 
 Governance officers see the live draft, rendered on demand; everyone else who may
-open a paper gets its latest published version, never a render of the draft.
+open a paper gets its latest published version's stored file, never a render of
+the draft.
 """
 
 from django.contrib.auth.decorators import login_required
@@ -11,7 +12,8 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from .. import rendering, selectors
-from ..models import PanelPaper
+from ..models import CONTENT_TYPES, PanelPaper
+from ..tasks import stored_fields
 
 
 def _paper(request: HttpRequest, pk: int) -> PanelPaper:
@@ -45,29 +47,57 @@ def paper_preview(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "reports/paper_preview.html", context)
 
 
+def _renderer(file_format: str):
+    """Return the format's render and file-name functions."""
+    if file_format == "pdf":
+        return rendering.render_pdf, rendering.pdf_filename
+    # Imported here: python-docx is loaded only when a .docx is asked for.
+    from .. import docx_paper
+
+    return docx_paper.render_docx, docx_paper.docx_filename
+
+
+def _paper_file(request: HttpRequest, pk: int, file_format: str) -> HttpResponse:
+    """Return a draft render to governance, else the published stored file."""
+    paper = _paper(request, pk)
+    edition = _edition(request)
+    render, name = _renderer(file_format)
+    drafting = selectors.can_draft(request.user)
+    shown = paper if drafting else selectors.published_face(paper)
+    filename = name(shown, edition=edition)
+    suffix = f".{file_format}"
+    if drafting:
+        data = render(paper, edition=edition)
+        filename = filename.replace(suffix, f"-draft-r{paper.revision}{suffix}")
+        cache_control = "private, no-store"
+    else:
+        publication = selectors.latest_publication(paper)
+        field = stored_fields(edition, file_format)[0]
+        stored = getattr(publication, field, None) if publication else None
+        if not stored:
+            raise Http404("This edition has not been published in this format.")
+        with stored.open("rb") as file:
+            data = file.read()
+        filename = filename.replace(suffix, f"-v{publication.version}{suffix}")
+        cache_control = "private"
+    response = HttpResponse(data, content_type=CONTENT_TYPES[file_format])
+    # Word files are saved, PDFs opened in the browser.
+    response["Content-Disposition"] = content_disposition_header(
+        file_format == "docx", filename
+    )
+    response["Cache-Control"] = cache_control
+    return response
+
+
 @login_required
 @require_safe
 def paper_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """Return the PDF: a live draft render to governance, else the published one."""
-    paper = _paper(request, pk)
-    edition = _edition(request)
-    drafting = selectors.can_draft(request.user)
-    shown = paper if drafting else selectors.published_face(paper)
-    filename = rendering.pdf_filename(shown, edition=edition)
-    if drafting:
-        data = rendering.render_pdf(paper, edition=edition)
-        filename = filename.replace(".pdf", f"-draft-r{paper.revision}.pdf")
-        cache_control = "private, no-store"
-    else:
-        publication = selectors.latest_publication(paper)
-        stored = getattr(publication, f"{edition}_pdf", None) if publication else None
-        if not stored:
-            raise Http404("This edition has not been published.")
-        with stored.open("rb") as file:
-            data = file.read()
-        filename = filename.replace(".pdf", f"-v{publication.version}.pdf")
-        cache_control = "private"
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, filename)
-    response["Cache-Control"] = cache_control
-    return response
+    return _paper_file(request, pk, "pdf")
+
+
+@login_required
+@require_safe
+def paper_docx(request: HttpRequest, pk: int) -> HttpResponse:
+    """Return the .docx: a live draft render to governance, else the published one."""
+    return _paper_file(request, pk, "docx")

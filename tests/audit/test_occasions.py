@@ -96,6 +96,8 @@ def test_publishing_a_paper_seals_history_with_the_files_sha256(
     assert seal.files == {
         publication.full_pdf.name: publication.full_sha256,
         publication.public_pdf.name: publication.public_sha256,
+        publication.full_docx.name: publication.full_docx_sha256,
+        publication.public_docx.name: publication.public_docx_sha256,
     }
     assert f"version {publication.version} published" in seal.note
     published = publication.history.order_by("-history_id").first()

@@ -23,11 +23,11 @@ def test_propose_then_other_organisation_agrees(page, live_server, demo):
 
     page.get_by_role("button", name="Propose an alignment").click()
     check_accessibility(page)
-    choose(page, "Your organisation's risk", "MOPAC-R01")
-    choose(page, "The other organisation's risk", "MPS-R02")
+    choose(page, "Your organisation's risk", "MOPAC-R04")
+    choose(page, "The other organisation's risk", "MPS-R01")
     page.get_by_label("Theme").select_option(label="Victims")
     page.get_by_label("Rationale").fill(
-        "Preventing crime and supporting victims are two sides of one concern."
+        "Local engagement reaches the vulnerable people MOPAC must protect."
     )
     page.get_by_role("button", name="Propose").click()
     expect(
@@ -35,7 +35,7 @@ def test_propose_then_other_organisation_agrees(page, live_server, demo):
     ).to_be_visible()
     check_accessibility(page)
     link = AlignmentLink.objects.get(
-        proposer_risk__reference="MOPAC-R01", partner_risk__reference="MPS-R02"
+        proposer_risk__reference="MOPAC-R04", partner_risk__reference="MPS-R01"
     )
     assert link.status == LinkStatus.PROPOSED
     sign_out(page)
@@ -49,6 +49,8 @@ def test_propose_then_other_organisation_agrees(page, live_server, demo):
     link.refresh_from_db()
     assert link.status == LinkStatus.AGREED
     # The MPS now sees the MOPAC risk, read-only.
-    page.get_by_role("link", name="MOPAC-R01").first.click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Victims")
+    page.get_by_role("link", name="MOPAC-R04").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        "Protecting the vulnerable"
+    )
     expect(page.get_by_role("button", name="Edit risk")).to_have_count(0)

@@ -96,3 +96,27 @@ def test_weasyprint_with_hostile_html_reads_nothing_and_does_not_crash():
     assert b"/EmbeddedFile" not in pdf
     assert "file:///etc/passwd" in fetcher.refused
     assert "http://127.0.0.1/evil.css" in fetcher.refused
+
+
+def test_fetcher_serves_the_shipped_fonts_and_not_their_neighbours():
+    from reports.fonts import FONT_FILES, LICENCES
+
+    for path in FONT_FILES:
+        response = SafeFetcher().fetch(f"{STATIC_BASE_URL}{path}")
+        assert response.headers["Content-Type"] == "font/ttf"
+    for path in (*LICENCES, "fonts/missing.ttf", "fonts/sub/DejaVuSans.ttf"):
+        with pytest.raises(RefusedURL):
+            SafeFetcher().fetch(f"{STATIC_BASE_URL}{path}")
+
+
+def test_workers_are_handed_the_stylesheets_and_the_fonts():
+    from reports.fetcher import preloaded_resources
+    from reports.fonts import FONT_FILES
+
+    resources = preloaded_resources()
+    assert set(resources) == {
+        f"{STATIC_BASE_URL}{path}"
+        for path in ("css/paper.css", "css/register.css", *FONT_FILES)
+    }
+    font = resources[f"{STATIC_BASE_URL}{FONT_FILES[0]}"]
+    assert font[1] == "font/ttf" and font[0][:4] == b"\x00\x01\x00\x00"

@@ -1,0 +1,419 @@
+"""The paper and the register report in Word, read back with python-docx.
+
+The documents are rendered once for the module from the same data as the PDF
+tests (tests/reports/render_data.py, register_data.py), written in a transaction
+that is rolled back straight afterwards.
+"""
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+
+import docx
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+
+from reports import docx_paper, docx_parts, docx_register, register_report, rendering
+from reports.fonts import SYMBOL_FAMILY, TEXT_FAMILY
+
+from .register_data import (
+    CLOSED_TITLE,
+    CONTROL,
+    OVERDUE_ACTION,
+    VICTIMS,
+    build_register_world,
+)
+from .render_data import (
+    DONE_ACTION,
+    LATE_TITLE,
+    OPEN_ACTION,
+    OPEN_CONTROL,
+    PUBLIC_SUMMARY,
+    SECRET_CONTROL,
+    SECRET_SECTION,
+    SECRET_STATEMENT,
+    TITLE,
+    build_render_world,
+)
+from .test_pdf import REFERENCE_ORDER, in_order
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+@dataclass
+class Rendered:
+    full: bytes
+    full_again: bytes
+    public: bytes
+    created: datetime
+    modified: datetime
+    register: bytes
+    register_again: bytes
+
+    @cached_property
+    def full_doc(self):
+        return docx.Document(io.BytesIO(self.full))
+
+    @cached_property
+    def public_doc(self):
+        return docx.Document(io.BytesIO(self.public))
+
+    @cached_property
+    def register_doc(self):
+        return docx.Document(io.BytesIO(self.register))
+
+
+@pytest.fixture(scope="module")
+def rendered(django_db_setup, django_db_blocker) -> Rendered:
+    with django_db_blocker.unblock(), transaction.atomic():
+        paper = build_render_world(include_heat_maps=True).paper
+        document = rendering.build_document(paper, links=False)
+        papers = {
+            "full": docx_paper.render_docx(paper),
+            "full_again": docx_paper.render_docx(paper),
+            "public": docx_paper.render_docx(paper, edition="public"),
+            "created": document.created,
+            "modified": document.modified,
+        }
+        transaction.set_rollback(True)
+    with django_db_blocker.unblock(), transaction.atomic():
+        world = build_register_world()
+        registers = [
+            docx_register.write_register_docx(
+                register_report.build_register_report(world.mopac, world.q2)
+            )
+            for _ in range(2)
+        ]
+        transaction.set_rollback(True)
+    rendered = Rendered(**papers, register=registers[0], register_again=registers[1])
+    return rendered
+
+
+def blocks(document) -> list:
+    """Every paragraph in reading order, those inside tables included."""
+    found = []
+
+    def walk(element):
+        for child in element.iterchildren():
+            if child.tag == f"{W}p":
+                found.append(docx.text.paragraph.Paragraph(child, document.part))
+            elif child.tag in (f"{W}tbl", f"{W}tr", f"{W}tc"):
+                walk(child)
+
+    walk(document.element.body)
+    return found
+
+
+def lines(document) -> list[str]:
+    return [p.text.replace("\t", " ") for p in blocks(document)]
+
+
+def text(document) -> str:
+    return "\n".join(lines(document))
+
+
+def headings(document) -> list[tuple[int, str]]:
+    return [
+        (int(p.style.name.split()[-1]), p.text.replace("\t", " "))
+        for p in blocks(document)
+        if p.style.name.startswith("Heading")
+    ]
+
+
+def heat_maps(document) -> list:
+    return [
+        t
+        for t in document.tables
+        if len(t.columns) == 6 and t.cell(0, 1).text == "Impact 1"
+    ]
+
+
+def all_xml(data: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return "".join(
+            archive.read(name).decode("utf-8", "replace")
+            for name in archive.namelist()
+            if name.endswith(".xml") or name.endswith(".rels")
+        )
+
+
+# --- The paper ------------------------------------------------------------------
+
+
+def test_headings_follow_the_reference_paper(rendered):
+    assert in_order(text(rendered.full_doc), REFERENCE_ORDER) == []
+    top = [title for level, title in headings(rendered.full_doc) if level == 1]
+    assert top == [
+        "Report Summary",
+        "1. Alignment of risk",
+        "2. Community Engagement",
+        "3. Aligned Finance risk",
+        "4. Equality and Diversity Impact",
+        "5. Financial Implications",
+        "6. Legal Implications",
+        "7. Risk Implications",
+        "8. Contact Details",
+        "9. Appendices and Background Papers",
+        "Appendix A",
+    ]
+    assert (2, "Overall Summary of the Purpose of the Report") in headings(
+        rendered.full_doc
+    )
+    title = next(p for p in rendered.full_doc.paragraphs if p.style.name == "Title")
+    assert title.text == TITLE
+
+
+def test_report_summary_is_a_bordered_box_on_page_one(rendered):
+    box = rendered.full_doc.tables[0]
+    assert box.style.name == "Table Grid"  # every border drawn
+    assert len(box.rows) == 1 and len(box.columns) == 1
+    inside = [p.text for p in box.cell(0, 0).paragraphs]
+    assert inside[0] == "Report Summary"
+    for heading in (
+        "Overall Summary of the Purpose of the Report",
+        "Key Considerations for the Panel",
+        "Interdependencies/Cross Cutting Issues",
+        "Recommendations",
+    ):
+        assert heading in inside
+
+
+def test_paragraphs_are_numbered_and_recommendations_lettered(rendered):
+    body = text(rendered.full_doc)
+    for number, words in [
+        ("1.1", "First paragraph of alignment."),
+        ("1.2", "Second paragraph of alignment."),
+        ("2.1", "First engagement paragraph."),
+        ("2.2", "Second engagement paragraph."),
+        ("2.3", "Third engagement paragraph."),
+        ("3.1", rendering.ORAL_UPDATE),
+        ("3.2", SECRET_SECTION),
+    ]:
+        assert re.search(rf"^{re.escape(number)} {re.escape(words)}", body, re.M), (
+            number
+        )
+    assert re.search(r"^a\. Comment on the engagement controls\.", body, re.M)
+    assert re.search(r"^b\. ", body, re.M)
+    assert rendering.ORAL_UPDATE in body
+
+
+def test_marking_and_page_numbers_in_every_sections_header_and_footer(rendered):
+    for document, marking in (
+        (rendered.full_doc, "OFFICIAL-SENSITIVE"),
+        (rendered.public_doc, "OFFICIAL"),
+        (rendered.register_doc, "OFFICIAL-SENSITIVE"),
+    ):
+        assert document.sections
+        for section in document.sections:
+            assert not section.different_first_page_header_footer
+            header = section.header.paragraphs[0].text
+            footer = section.footer.paragraphs[0].text
+            assert marking in header.split("\t") and marking in footer.split("\t")
+            footer_xml = section.footer._element.xml
+            assert "PAGE" in footer_xml and "NUMPAGES" in footer_xml
+            assert re.search(r"Page \d+ of \d+", footer)
+    header = rendered.full_doc.sections[0].header.paragraphs[0].text
+    assert header == "Agenda item 5b\tOFFICIAL-SENSITIVE\t18 September 2019"
+    # And in the body text, top and bottom, as the PDF prints it.
+    body = lines(rendered.full_doc)
+    assert body[0] == "OFFICIAL-SENSITIVE" and body[-1] == "OFFICIAL-SENSITIVE"
+
+
+def test_appendix_lists_risks_with_controls_and_open_actions(rendered):
+    appendix = text(rendered.full_doc).split("\nAppendix A\n", 1)[1]
+    for words in (
+        "MOPAC-R01 Victims at the heart",
+        "MPS-R02 Violent crime not reduced",
+        OPEN_CONTROL,
+        OPEN_ACTION,
+        "Current score: 12 (High)",
+        "Direction of travel: Increasing",
+    ):
+        assert words in appendix, words
+    assert LATE_TITLE not in appendix
+    assert DONE_ACTION not in appendix
+    tables = rendered.full_doc.tables
+    controls = next(t for t in tables if t.cell(0, 0).text == "Control")
+    assert controls.cell(0, 1).text == "Effectiveness"
+    assert OPEN_CONTROL in [row.cells[0].text for row in controls.rows]
+    actions = next(t for t in tables if t.cell(0, 0).text == "Action")
+    assert OPEN_ACTION in [row.cells[0].text for row in actions.rows]
+    # The header row repeats on every page a table runs onto.
+    assert actions.rows[0]._tr.trPr.find(f"{W}tblHeader") is not None
+
+
+def test_heat_maps_are_tables_shaded_by_band(rendered):
+    maps = heat_maps(rendered.full_doc)
+    assert len(maps) == 2
+    for table in maps:
+        assert [c.text for c in table.rows[0].cells][1:] == [
+            f"Impact {n}" for n in range(1, 6)
+        ]
+        top_right = table.cell(1, 5)  # likelihood 5 × impact 5
+        assert table.cell(1, 0).text == "Likelihood 5"
+        assert top_right.text.endswith("Very high")
+        fills = {
+            shade.get(f"{W}fill")
+            for row in table.rows[1:]
+            for cell in row.cells[1:]
+            for shade in cell._tc.iter(f"{W}shd")
+        }
+        assert fills == set(docx_parts.BAND_FILLS.values())
+
+
+def test_public_edition_contains_no_sensitive_text(rendered):
+    full, public = all_xml(rendered.full), all_xml(rendered.public)
+    for secret in (SECRET_STATEMENT, SECRET_CONTROL, SECRET_SECTION):
+        assert secret in full
+        assert secret not in public
+    body = text(rendered.public_doc)
+    assert PUBLIC_SUMMARY in body
+    assert rendering.WITHHELD in body
+    assert rendering.PUBLIC_NOTE in body
+    assert "Victims at the heart" in body
+    leftover = (
+        body.replace(rendering.PUBLIC_NOTE, "")
+        .replace(rendering.WITHHELD, "")
+        .replace(docx_paper.REDACTED, "")
+    )
+    assert "OFFICIAL-SENSITIVE" not in leftover
+    assert (
+        "OFFICIAL-SENSITIVE" not in rendered.public_doc.sections[0].header._element.xml
+    )
+    assert rendered.public_doc.core_properties.keywords == "OFFICIAL"
+
+
+def test_document_properties(rendered):
+    for document, marking, subject in (
+        (rendered.full_doc, "OFFICIAL-SENSITIVE", ""),
+        (rendered.public_doc, "OFFICIAL", " (public edition)"),
+    ):
+        properties = document.core_properties
+        assert properties.title == TITLE
+        assert properties.author.startswith("MOPAC Chief Executive Officer")
+        assert properties.subject == (
+            f"MPS-MOPAC Joint Audit Panel, 18 September 2019, Agenda item 5b{subject}"
+        )
+        assert properties.keywords == marking
+        assert properties.language == "en-GB"
+        # Dated from the paper's history, not the clock.
+        created = rendered.created.astimezone(UTC).replace(microsecond=0)
+        assert properties.created.replace(tzinfo=UTC) == created
+        modified = rendered.modified.astimezone(UTC).replace(microsecond=0)
+        assert properties.modified.replace(tzinfo=UTC) == modified
+
+
+def test_same_data_gives_identical_bytes(rendered):
+    assert rendered.full == rendered.full_again
+    assert rendered.register == rendered.register_again
+    with zipfile.ZipFile(io.BytesIO(rendered.full)) as archive:
+        assert {info.date_time for info in archive.infolist()} == {docx_parts.ZIP_DATE}
+
+
+def test_the_documents_name_the_shipped_fonts(rendered):
+    for data in (rendered.full, rendered.register):
+        styles = all_xml(data)
+        assert f'w:ascii="{TEXT_FAMILY}"' in styles
+        assert (
+            "w:asciiTheme"
+            not in styles.split("<w:docDefaults>")[1].split("</w:docDefaults>")[0]
+        )
+        assert f'<w:font w:name="{TEXT_FAMILY}"><w:altName w:val="Arial"/>' in styles
+
+
+def test_glyphs_liberation_sans_lacks_are_set_in_dejavu_sans():
+    document = docx.Document()
+    paragraph = document.add_paragraph()
+    docx_parts.add_text(paragraph, "Direction of travel: New (★). ↑ ↓ → £ é")
+    texts = [(run.text, run.font.name) for run in paragraph.runs]
+    assert texts == [
+        ("Direction of travel: New (", None),
+        ("★", SYMBOL_FAMILY),
+        ("). ↑ ↓ → £ é", None),
+    ]
+
+
+def test_text_word_cannot_hold_is_dropped_not_fatal():
+    document = docx.Document()
+    paragraph = document.add_paragraph()
+    docx_parts.add_text(paragraph, "Budget\x0b gap\x00 noted")
+    assert paragraph.text == "Budget gap noted"
+    assert "\x0b" not in docx_parts.xml_paragraph([("a\x0bb", False, False)])
+
+
+def test_render_paper_command_writes_the_docx(db, tmp_path):
+    paper = build_render_world().paper
+    output = tmp_path / "paper.docx"
+    call_command(
+        "render_paper",
+        paper.pk,
+        "--format",
+        "docx",
+        "--output",
+        str(output),
+        "--edition",
+        "public",
+    )
+    document = docx.Document(output)
+    assert document.core_properties.title == TITLE
+    assert SECRET_SECTION not in text(document)
+    with pytest.raises(CommandError, match="no panel paper"):
+        call_command(
+            "render_paper", paper.pk + 1000, "--format", "docx", "--output", "x"
+        )
+    with pytest.raises(CommandError):
+        call_command(
+            "render_paper", paper.pk, "--format", "odt", "--output", str(output)
+        )
+
+
+# --- The register report -----------------------------------------------------------
+
+
+def test_register_report_has_the_pdfs_sections_and_entries(rendered):
+    document = rendered.register_doc
+    assert [title for level, title in headings(document) if level == 1] == [
+        "Summary",
+        "Risks",
+        "Risks closed during the period",
+    ]
+    summary = [title for level, title in headings(document) if level == 2][:4]
+    assert summary == [
+        "Risks by rating band",
+        "Heat maps",
+        "Risks outside appetite",
+        "Overdue actions",
+    ]
+    body = text(document)
+    assert f"MOPAC-R01 {VICTIMS}" in body
+    assert CONTROL in body and OVERDUE_ACTION in body
+    assert re.search(r"Overdue by \d+ days\.", body)
+    assert CLOSED_TITLE in body.split("Risks closed during the period", 1)[1]
+    maps = heat_maps(document)
+    assert [m.rows[0].cells[0].text for m in maps] == ["", ""]
+    properties = document.core_properties
+    assert properties.title == (
+        "Mayor's Office for Policing and Crime: Corporate risk register, 2019/20 Q2"
+    )
+    assert properties.keywords == "OFFICIAL-SENSITIVE"
+    header = document.sections[0].header.paragraphs[0].text
+    assert header == (
+        "MOPAC corporate risk register\tOFFICIAL-SENSITIVE\t"
+        "2019/20 Q2, as at 30 September 2019"
+    )
+
+
+def test_markup_in_user_text_stays_text():
+    hostile = 'A & B </w:t></w:r><w:r><w:t>injected <script>"x"</script> ★'
+    document = docx.Document()
+    docx_parts.append_xml(
+        document, [docx_parts.xml_paragraph([(hostile, True, False)])]
+    )
+    paragraph = docx_parts.paragraph(document, hostile)
+    assert document.paragraphs[-2].text == hostile
+    assert paragraph.text == hostile
+    assert [r.bold for r in document.paragraphs[-2].runs] == [True, True]
