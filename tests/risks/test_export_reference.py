@@ -106,8 +106,8 @@ def generated(db):
         RiskFactory(
             organisation=mopac,
             reference="MOPAC-Z01",
-            title="=HYPERLINK(\"http://example.invalid\",\"x\")",
-            cause="+because, \"quoted\" and\nover two lines",
+            title='=HYPERLINK("http://example.invalid","x")',
+            cause='+because, "quoted" and\nover two lines',
             event="-there is a risk",
             effect="@SUM(A1) which would hurt",
             owner=None,
