@@ -1,11 +1,16 @@
 """Safe spreadsheet cells: text that a spreadsheet will never run as a formula."""
 
 import csv
-from collections.abc import Iterable
+import io
+from collections.abc import Iterable, Iterator
+from itertools import chain
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Rows per piece of a streamed CSV: about 100 KB of a register's text.
+ROWS_PER_CHUNK = 200
+BYTE_ORDER_MARK = "\ufeff"  # so Excel reads UTF-8
 
 
 def neutralise(value: object) -> object:
@@ -15,15 +20,51 @@ def neutralise(value: object) -> object:
     return value
 
 
+def _attachment(response: HttpResponse, filename: str) -> None:
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+
+
 def csv_response(
     filename: str, header: Iterable[str], rows: Iterable[Iterable]
 ) -> HttpResponse:
     """Return a CSV download with every cell neutralised."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")  # so Excel reads UTF-8
+    _attachment(response, filename)
+    response.write(BYTE_ORDER_MARK)
     writer = csv.writer(response)
     writer.writerow(header)
     for row in rows:
         writer.writerow([neutralise(cell) for cell in row])
+    return response
+
+
+def _csv_pieces(header: Iterable[str], rows: Iterable[Iterable]) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    buffer.write(BYTE_ORDER_MARK)
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for number, row in enumerate(rows, start=1):
+        writer.writerow([neutralise(cell) for cell in row])
+        if number % ROWS_PER_CHUNK == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def csv_streaming_response(
+    filename: str, header: Iterable[str], rows: Iterable[Iterable]
+) -> StreamingHttpResponse:
+    """Return a CSV download written while it is sent, every cell neutralised.
+
+    The same bytes as csv_response, in pieces. The first piece is written
+    before the response is returned, so that a database that cannot be read
+    fails the request (503) rather than a download already under way.
+    """
+    pieces = _csv_pieces(header, rows)
+    first = next(pieces)
+    response = StreamingHttpResponse(
+        chain([first], pieces), content_type="text/csv; charset=utf-8"
+    )
+    _attachment(response, filename)
     return response
