@@ -78,6 +78,7 @@ test-postgres: install-dev
 
 bench: install-dev
 	$(PY) bench/run.py
+	$(PY) bench/exports.py
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .ruff_cache

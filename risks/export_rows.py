@@ -9,9 +9,10 @@ prints, cost many times the writing of the file itself. The CSV and XLSX
 exports write these rows; any other flat list of risks can read them too.
 """
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
@@ -43,9 +44,9 @@ from .choices import (
 from .models import Action, Control, Risk, Theme
 
 THEME_SEPARATOR = "; "
-# Rows fetched from the database at a time: a whole register of 1,000 risks in
-# one round trip, a larger one without holding every row.
-CHUNK_SIZE = 2000
+# Rows fetched from the database at a time (a server-side cursor on PostgreSQL):
+# what an export holds in memory at once, whatever the register's length.
+CHUNK_SIZE = 250
 
 
 @dataclass(frozen=True)
@@ -117,10 +118,10 @@ ACTION_COLUMNS = (
 )
 
 
-def _labels(choices) -> Callable[[str], str]:
-    """Return code → label, an unknown code as itself (as get_*_display does)."""
-    labels = dict(choices.choices)
-    return lambda code: labels.get(code, code)
+def _labels(choices) -> dict[str, str]:
+    """Return {code: label}; read with .get(code, code), so that an unknown code
+    shows as itself, as get_*_display() shows it."""
+    return dict(choices.choices)
 
 
 def _yes_no(value: bool | None) -> str:
@@ -207,7 +208,13 @@ def risk_rows(risks: QuerySet[Risk]) -> Iterator[tuple]:
         _labels,
         (Category, Horizon, RiskStatus, Treatment, Appetite, Proximity, Marking),
     )
-    score, band, within = scoring.score, _band_label, scoring.within_appetite
+    # Bands and appetite ceilings are settings, read once per export: the
+    # scores and appetites a register holds are few (25 and 5).
+    band = cache(_band_label)
+    within = cache(
+        lambda value, appetite: _yes_no(scoring.within_appetite(value, appetite))
+    )
+    score = scoring.score
     values = risks.annotate(theme_ids=_theme_ids()).values_list(*RISK_FIELDS)
     for (
         reference,
@@ -246,13 +253,13 @@ def risk_rows(risks: QuerySet[Risk]) -> Iterator[tuple]:
             cause,
             event,
             effect,
-            category(category_code),
+            category.get(category_code, category_code),
             theme_names(theme_ids),
             owner or "",
             owner_post,
-            horizon(horizon_code),
-            status(status_code),
-            treatment(treatment_code),
+            horizon.get(horizon_code, horizon_code),
+            status.get(status_code, status_code),
+            treatment.get(treatment_code, treatment_code),
             inherent_likelihood,
             inherent_impact,
             inherent,
@@ -265,10 +272,10 @@ def risk_rows(risks: QuerySet[Risk]) -> Iterator[tuple]:
             target_impact,
             target,
             band(target),
-            appetite_label(appetite),
-            _yes_no(within(current, appetite)),
-            proximity(proximity_code),
-            marking(marking_code),
+            appetite_label.get(appetite, appetite),
+            within(current, appetite),
+            proximity.get(proximity_code, proximity_code),
+            marking.get(marking_code, marking_code),
             public_summary,
             target_date,
             next_review_date,
@@ -332,10 +339,10 @@ def control_rows(risks: QuerySet[Risk], ordering: Sequence[str]) -> Iterator[tup
             reference,
             organisation,
             description,
-            control_type(type_code),
+            control_type.get(type_code, type_code),
             owner_post,
-            effectiveness(effectiveness_code),
-            line(line_code),
+            effectiveness.get(effectiveness_code, effectiveness_code),
+            line.get(line_code, line_code),
         )
 
 
@@ -375,7 +382,7 @@ def action_rows(
             owner_post,
             due_date,
             revised_due_date,
-            status(status_code),
+            status.get(status_code, status_code),
             _yes_no(
                 overdue(
                     status=status_code,

@@ -29,7 +29,7 @@ from .export_rows import (
     risk_rows,
 )
 from .models import Risk
-from .spreadsheets import neutralise
+from .spreadsheets import neutralise, neutralise_row
 
 DATE_FORMAT = "dd/mm/yyyy"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -67,7 +67,7 @@ def _write_sheet(sheet, columns: Sequence[Column], rows: Iterable[tuple], bold) 
     number = 0
     for number, row in enumerate(rows, start=1):
         # None and "" leave the cell empty; dates take DATE_FORMAT.
-        sheet.write_row(number, 0, [neutralise(cell) for cell in row])
+        sheet.write_row(number, 0, neutralise_row(row))
     sheet.autofilter(0, 0, number, last)
 
 

@@ -20,6 +20,17 @@ def neutralise(value: object) -> object:
     return value
 
 
+def neutralise_row(row: Iterable) -> list:
+    """Return the row with every cell neutralised."""
+    # neutralise() inlined: an export neutralises tens of thousands of cells.
+    return [
+        "'" + cell
+        if isinstance(cell, str) and cell.startswith(FORMULA_PREFIXES)
+        else cell
+        for cell in row
+    ]
+
+
 def _attachment(response: HttpResponse, filename: str) -> None:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
 
@@ -44,7 +55,7 @@ def _csv_pieces(header: Iterable[str], rows: Iterable[Iterable]) -> Iterator[byt
     writer = csv.writer(buffer)
     writer.writerow(header)
     for number, row in enumerate(rows, start=1):
-        writer.writerow([neutralise(cell) for cell in row])
+        writer.writerow(neutralise_row(row))
         if number % ROWS_PER_CHUNK == 0:
             yield buffer.getvalue().encode()
             buffer.seek(0)
