@@ -275,7 +275,10 @@ def measure_memory(label: str) -> dict:
         response = client.get(url + query)
         assert response.status_code == 200, response.status_code  # noqa: S101
         size = 0
-        for piece in response.streaming_content:  # sent, then dropped
+        pieces = (
+            response.streaming_content if response.streaming else [response.content]
+        )
+        for piece in pieces:  # sent, then dropped
             size += len(piece)
         response.close()
         return size
