@@ -46,7 +46,7 @@ from .models import Action, Control, Risk, Theme
 THEME_SEPARATOR = "; "
 # Rows fetched from the database at a time (a server-side cursor on PostgreSQL):
 # what an export holds in memory at once, whatever the register's length.
-CHUNK_SIZE = 250
+CHUNK_SIZE = 100
 
 
 @dataclass(frozen=True)

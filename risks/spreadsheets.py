@@ -8,8 +8,8 @@ from itertools import chain
 from django.http import HttpResponse, StreamingHttpResponse
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-# Rows per piece of a streamed CSV: about 100 KB of a register's text.
-ROWS_PER_CHUNK = 200
+# Rows per piece of a streamed CSV: about 60 KB of a register's text.
+ROWS_PER_CHUNK = 100
 BYTE_ORDER_MARK = "\ufeff"  # so Excel reads UTF-8
 
 
@@ -50,17 +50,21 @@ def csv_response(
 
 
 def _csv_pieces(header: Iterable[str], rows: Iterable[Iterable]) -> Iterator[bytes]:
-    buffer = io.StringIO()
-    buffer.write(BYTE_ORDER_MARK)
-    writer = csv.writer(buffer)
+    # Encoded as it is written: a piece is held as UTF-8, not as wide text.
+    buffer = io.BytesIO()
+    text = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
+    text.write(BYTE_ORDER_MARK)
+    writer = csv.writer(text)
     writer.writerow(header)
     for number, row in enumerate(rows, start=1):
         writer.writerow(neutralise_row(row))
         if number % ROWS_PER_CHUNK == 0:
-            yield buffer.getvalue().encode()
+            text.flush()
+            yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
-    yield buffer.getvalue().encode()
+    text.flush()
+    yield buffer.getvalue()
 
 
 def csv_streaming_response(
