@@ -7,7 +7,7 @@ rows come from risks.export_rows, read as plain values and streamed.
 The workbook is written by XlsxWriter in constant-memory mode: each row goes
 to a temporary file as it is written, so memory stays flat however long the
 register. Measured against openpyxl's write-only mode on the same three sheets,
-it writes them in about three quarters of the time (docs/performance-exports.md).
+it takes about 70% of the CPU time (docs/performance-exports.md).
 """
 
 import tempfile
