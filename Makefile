@@ -83,6 +83,7 @@ bench: install-dev
 	$(PY) bench/api.py
 	$(PY) bench/audit.py
 	$(PY) bench/docx.py
+	$(PY) bench/exports.py
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .ruff_cache

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -203,12 +204,25 @@ def _check_zip(data: bytes) -> None:
         )
 
 
+# How a workbook's XML writes a character it cannot hold (a control character)
+# or text that looks like such an escape (`_x005F_` is the underscore).
+XML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def unescape(value: object) -> object:
+    """Return text as typed, undoing the workbook's `_xHHHH_` escapes (openpyxl
+    keeps them, while Excel, and our own export, write them)."""
+    if isinstance(value, str) and "_x" in value:
+        return XML_ESCAPE.sub(lambda match: chr(int(match[1], 16)), value)
+    return value
+
+
 def _sheet_cells(worksheet) -> Iterable[list[tuple[str, bool]]]:
     # Some programs write a wrong sheet size; read the rows that are there.
     worksheet.reset_dimensions()
     for row in worksheet.iter_rows(max_col=MAX_COLUMNS):
         yield [
-            (cell_text(cell.value), getattr(cell, "data_type", "") == "f")
+            (cell_text(unescape(cell.value)), getattr(cell, "data_type", "") == "f")
             for cell in row
         ]
 

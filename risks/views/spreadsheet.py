@@ -6,7 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +29,7 @@ from .. import (
 from ..forms_import import ImportConfirmForm, ImportUploadForm
 from ..import_columns import ACTIONS, CONTROLS, RISKS
 from ..models import Organisation, Risk, Theme
-from ..spreadsheets import csv_response
+from ..spreadsheets import csv_streaming_response
 from .edit import get_or_post
 
 SESSION_KEY = "risk_import"
@@ -42,13 +47,13 @@ CONFLICT_NOTICE = (
 # --- Export -----------------------------------------------------------------
 
 
-def _exported_risks(request: HttpRequest) -> QuerySet[Risk]:
-    """Return the risks the user sees on /risks/ with the same query parameters."""
+def _exported_risks(request: HttpRequest) -> tuple[QuerySet[Risk], tuple[str, ...]]:
+    """Return the risks the user sees on /risks/ with the same query parameters,
+    and the register's order for them."""
     visible = access.viewable_risks(request.user)
     options = selectors.register_filter_options(visible)
     filters = selectors.RegisterFilters.from_params(request.GET, options)
-    risks = filters.apply(visible).with_scores().order_by(*filters.ordering)
-    return exports.export_risks(risks)
+    return filters.apply(visible).with_scores(), filters.ordering
 
 
 def _file_name(extension: str) -> str:
@@ -59,22 +64,27 @@ def _file_name(extension: str) -> str:
 @require_GET
 def export_xlsx(request: HttpRequest) -> HttpResponse:
     """Download the register as a workbook: risks, controls and actions."""
-    content = exports.build_workbook(
-        _exported_risks(request), today=timezone.localdate()
+    risks, ordering = _exported_risks(request)
+    workbook = exports.workbook_file(
+        risks, ordering=ordering, today=timezone.localdate()
     )
-    response = HttpResponse(content, content_type=exports.XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{_file_name("xlsx")}"'
-    return response
+    return FileResponse(
+        workbook,
+        as_attachment=True,
+        filename=_file_name("xlsx"),
+        content_type=exports.XLSX_CONTENT_TYPE,
+    )
 
 
 @login_required
 @require_GET
-def export_csv(request: HttpRequest) -> HttpResponse:
-    """Download the register's risks as CSV."""
-    return csv_response(
+def export_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """Download the register's risks as CSV, streamed as it is read."""
+    risks, ordering = _exported_risks(request)
+    return csv_streaming_response(
         _file_name("csv"),
         exports.csv_header(),
-        exports.csv_rows(_exported_risks(request)),
+        exports.csv_rows(risks.order_by(*ordering)),
     )
 
 

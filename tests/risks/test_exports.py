@@ -19,6 +19,8 @@ from risks.choices import (
     Marking,
     Proximity,
 )
+from risks.export_rows import ACTION_COLUMNS, CONTROL_COLUMNS, RISK_COLUMNS
+from risks.models import Action, Control, Risk
 
 from ..factories import (
     ActionFactory,
@@ -31,14 +33,16 @@ from ..factories import (
 XLSX_URL = reverse("risks:export_xlsx")
 CSV_URL = reverse("risks:export_csv")
 # Queries for one export, whatever its length: session, user, their membership,
-# the filter options (one UNION), the risks with organisation and owner, and
-# their themes, controls and actions.
-EXPORT_QUERIES = 8
+# the filter options (one UNION), the theme names, and the risks (with their
+# organisation, owner and theme ids); the workbook also reads the controls and
+# the actions of those risks.
+CSV_QUERIES = 6
+XLSX_QUERIES = 8
 
 
 def workbook(response):
     assert response.status_code == 200
-    return load_workbook(io.BytesIO(response.content))
+    return load_workbook(io.BytesIO(response.getvalue()))
 
 
 def rows_by_reference(sheet) -> dict[str, dict]:
@@ -53,8 +57,11 @@ def rows_by_reference(sheet) -> dict[str, dict]:
 
 def csv_rows(response) -> list[dict]:
     assert response.status_code == 200
-    text = response.content.decode("utf-8-sig")
-    return list(csv.DictReader(io.StringIO(text)))
+    return csv_text_rows(response.getvalue())
+
+
+def csv_text_rows(content: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
 
 
 def agree(proposer_risk, partner_risk):
@@ -183,6 +190,34 @@ def test_xlsx_dates_are_real_dates(client, world, export_world):
     assert action["Revised due date"].value.date() == datetime.date(2019, 2, 28)
 
 
+def column_widths(sheet) -> list[float]:
+    """Each column's width; a run of columns of one width is stored as one range."""
+    widths = {}
+    for dimension in sheet.column_dimensions.values():
+        for index in range(dimension.min, dimension.max + 1):
+            widths[index] = dimension.width
+    return [widths[index] for index in sorted(widths)]
+
+
+def test_xlsx_keeps_its_layout(client, world, export_world):
+    client.force_login(world.users["mopac-governance"])
+    book = workbook(client.get(XLSX_URL))
+    for sheet, columns in zip(
+        book, (RISK_COLUMNS, CONTROL_COLUMNS, ACTION_COLUMNS), strict=True
+    ):
+        headers = sheet[1]
+        assert [cell.value for cell in headers] == [c.header for c in columns]
+        assert all(cell.font.bold for cell in headers)
+        assert not any(cell.font.bold for cell in sheet[2])
+        assert sheet.freeze_panes == "A2"
+        assert sheet.auto_filter.ref == sheet.dimensions
+        assert sheet.dimensions.endswith(str(sheet.max_row))
+        assert column_widths(sheet) == [column.width for column in columns]
+    risks = book["Risks"]
+    assert risks.dimensions == "A1:AF3"
+    assert risks.column_dimensions["C"].width == 40  # the title
+
+
 def test_xlsx_never_writes_a_formula(client, world, export_world):
     client.force_login(world.users["mopac-governance"])
     book = workbook(client.get(XLSX_URL))
@@ -207,8 +242,10 @@ def test_csv_is_the_risks_sheet_with_safe_cells(client, world, export_world):
     client.force_login(world.users["mopac-governance"])
     response = client.get(CSV_URL)
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response.content.startswith("\ufeff".encode())
-    rows = {row["Reference"]: row for row in csv_rows(response)}
+    assert response.streaming  # sent while it is written
+    content = response.getvalue()
+    assert content.startswith("\ufeff".encode())
+    rows = {row["Reference"]: row for row in csv_text_rows(content)}
     assert set(rows) == {"MOPAC-R01", "MOPAC-R02"}
     row = rows["MOPAC-R02"]
     assert row["Title"] == "'=1+1"
@@ -261,24 +298,44 @@ def test_panel_members_export_aligned_risks_only(client, world, export_world):
     assert references == {"MOPAC-R01", "MPS-R02"}
     client.force_login(world.users["outsider"])
     assert csv_rows(client.get(CSV_URL)) == []
+    book = workbook(client.get(XLSX_URL))
+    for sheet in book:  # headers only, still frozen and filterable
+        assert sheet.max_row == 1
+        assert sheet.freeze_panes == "A2"
+        assert sheet.auto_filter.ref == sheet.dimensions
+
+
+def add_risks(world, theme, count: int) -> None:
+    """Add MOPAC risks, each with a theme, a control and an action, in bulk."""
+    first = world.mopac.risks.count()
+    risks = Risk.objects.bulk_create(
+        RiskFactory.build(
+            organisation=world.mopac,
+            owner=world.users["mopac-owner"],
+            reference=f"MOPAC-B{number:04d}",
+        )
+        for number in range(first, first + count)
+    )
+    Risk.themes.through.objects.bulk_create(
+        Risk.themes.through(risk=risk, theme=theme) for risk in risks
+    )
+    Control.objects.bulk_create(ControlFactory.build(risk=risk) for risk in risks)
+    Action.objects.bulk_create(ActionFactory.build(risk=risk) for risk in risks)
 
 
 def test_export_queries_do_not_grow_with_rows(client, world, django_assert_num_queries):
-    user = world.users["mopac-governance"]
-    client.force_login(user)
+    client.force_login(world.users["mopac-governance"])
     theme = ThemeFactory(name="Finance", slug="finance")
-    for total in (10, 100):
-        existing = world.mopac.risks.count()
-        for risk in RiskFactory.create_batch(
-            total - existing, organisation=world.mopac, owner=world.users["mopac-owner"]
-        ):
-            risk.themes.add(theme)
-            ControlFactory(risk=risk)
-            ActionFactory(risk=risk)
-        for url in (XLSX_URL, CSV_URL):
-            with django_assert_num_queries(EXPORT_QUERIES):
+    for total in (10, 1000):
+        add_risks(world, theme, total - world.mopac.risks.count())
+        for url, queries in ((XLSX_URL, XLSX_QUERIES), (CSV_URL, CSV_QUERIES)):
+            with django_assert_num_queries(queries):
                 response = client.get(url, {"organisation": "mopac", "sort": "-score"})
+                content = response.getvalue()  # streamed: read it all here
             assert response.status_code == 200
+            assert content
         book = workbook(client.get(XLSX_URL))
         assert book["Risks"].max_row == total + 1
         assert book["Controls"].max_row == total  # MOPAC-R01 has none
+        assert book["Actions"].max_row == total
+        assert len(csv_rows(client.get(CSV_URL))) == total

@@ -334,7 +334,7 @@ def test_an_export_imports_back_without_changes(client, world):
         (reverse("risks:export_xlsx"), "export.xlsx"),
         (reverse("risks:export_csv"), "export.csv"),
     ):
-        content = client.get(url, {"organisation": "mopac"}).content
+        content = client.get(url, {"organisation": "mopac"}).getvalue()
         plan = plan_for(world.mopac, content, name)
         assert plan.errors == []
         assert not plan.has_changes
@@ -712,7 +712,26 @@ def test_export_then_import_changes_nothing(client, world):
     client.force_login(world.users["mopac-governance"])
     exported = client.get(reverse("risks:export_xlsx"), {"organisation": "mopac"})
     assert exported.status_code == 200
-    plan = plan_for(world.mopac, exported.content, "export.xlsx")
+    plan = plan_for(world.mopac, exported.getvalue(), "export.xlsx")
     assert plan.errors == []
     assert not plan.has_changes
     assert plan.counts()["Risks"]["unchanged"] == 1
+
+
+def test_text_a_workbook_must_escape_survives_the_round_trip(client, world):
+    """A control character, and text that looks like the escape for one."""
+    title = "Vertical\x0btab, and _x0041_ typed as it is"
+    Risk.objects.filter(pk=world.mopac_risk.pk).update(title=title)
+    client.force_login(world.users["mopac-governance"])
+    exported = client.get(reverse("risks:export_xlsx"), {"organisation": "mopac"})
+    plan = plan_for(world.mopac, exported.getvalue(), "export.xlsx")
+    assert plan.errors == []
+    assert not plan.has_changes
+    assert plan.risks[0].data["title"] == title
+
+
+def test_escapes_in_any_workbook_are_read_as_the_text_they_stand_for(world):
+    content = make_xlsx([risk_row(Title="Tab_x0009_here, _x005F_x0041_ kept")])
+    plan = plan_for(world.mopac, content)
+    assert plan.errors == []
+    assert plan.risks[0].data["title"] == "Tab\there, _x0041_ kept"

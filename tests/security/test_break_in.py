@@ -188,11 +188,11 @@ def test_register_and_exports_list_only_visible_risks(db, sworld):
         expected = visible_references(role)
         assert all(r.status_code == 200 for r in responses.values())
         assert references_in(responses["risks:list"].content.decode()) == expected
-        exported = responses["risks:export_csv"].content.decode("utf-8-sig")
+        exported = responses["risks:export_csv"].getvalue().decode("utf-8-sig")
         assert {row["Reference"] for row in csv.DictReader(io.StringIO(exported))} == (
             expected
         )
-        book = load_workbook(io.BytesIO(responses["risks:export_xlsx"].content))
+        book = load_workbook(io.BytesIO(responses["risks:export_xlsx"].getvalue()))
         cells = " ".join(
             str(value)
             for sheet in book.worksheets
