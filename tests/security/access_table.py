@@ -311,6 +311,14 @@ KINDS = {
         publication_pdf,
         lambda w, key: [w.papers[key].pk, 1],
     ),
+    "paper Word": Kind("reports:docx", "papers", PAPER_KEYS, everyone, _pk("papers")),
+    "publication Word": Kind(
+        "reports:publication_docx",
+        "papers",
+        PAPER_KEYS,
+        publication_pdf,
+        lambda w, key: [w.papers[key].pk, 1],
+    ),
     "paper edit": Kind(
         "reports:update",
         "papers",
@@ -379,6 +387,14 @@ KINDS = {
         ("mopac", "mps"),
         # A small register renders during the request; POST (retry a failed
         # background render) writes nothing then.
+        lambda role, key, method: OK if method == "GET" else UNCHANGED,
+        lambda w, key: [key],
+        post=lambda w, k: {},
+    ),
+    "register Word": Kind(
+        "reports:register_docx",
+        "registers",
+        ("mopac", "mps"),
         lambda role, key, method: OK if method == "GET" else UNCHANGED,
         lambda w, key: [key],
         post=lambda w, k: {},
