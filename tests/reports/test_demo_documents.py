@@ -52,7 +52,7 @@ class Demo:
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker) -> Demo:
     with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_demo", verbosity=0)
+        call_command("load_demo", "--until", "2019-09-30", verbosity=0)
         paper = PanelPaper.objects.get()
         appendix = build_appendix(paper)
         mopac = Organisation.objects.get(slug="mopac")
