@@ -82,7 +82,27 @@ def fresh_access_caches():
 
 
 @pytest.fixture
-def world(db) -> World:
+def world_created_at():
+    """When the world's risks were created (their first history row): now.
+
+    History rows cannot be rewritten (on PostgreSQL a trigger refuses), so a
+    module that needs risks created in the past overrides this fixture.
+    """
+    return None
+
+
+def _risk(organisation, reference, owner, created_at):
+    risk = RiskFactory.build(
+        organisation=organisation, reference=reference, owner=owner
+    )
+    if created_at is not None:
+        risk._history_date = created_at  # read by django-simple-history
+    risk.save()
+    return risk
+
+
+@pytest.fixture
+def world(db, world_created_at) -> World:
     """Build the two-organisation world most tests start from."""
     mopac = OrganisationFactory(
         short_name="MOPAC", name="Mayor's Office for Policing and Crime", slug="mopac"
@@ -105,12 +125,10 @@ def world(db) -> World:
     users["panel"] = UserFactory(username="panel")
     PanelMemberFactory(user=users["panel"])
     users["outsider"] = UserFactory(username="outsider")
-    mopac_risk = RiskFactory(
-        organisation=mopac, reference="MOPAC-R01", owner=users["mopac-owner"]
-    )
-    mps_risk = RiskFactory(
-        organisation=mps, reference="MPS-R01", owner=users["mps-owner"]
-    )
+    mopac_risk = _risk(mopac, "MOPAC-R01", users["mopac-owner"], world_created_at)
+    mps_risk = _risk(mps, "MPS-R01", users["mps-owner"], world_created_at)
     for risk in (mopac_risk, mps_risk):
-        _grant_change(risk, risk.owner, by=None, reason="Risk owner assigned", at=None)
+        _grant_change(
+            risk, risk.owner, by=None, reason="Risk owner assigned", at=world_created_at
+        )
     return World(mopac, mps, users, mopac_risk, mps_risk)

@@ -16,12 +16,16 @@ def at(*args):
 
 
 @pytest.fixture
+def world_created_at():
+    """The world's risks were created before the period."""
+    return at(2019, 1, 1, 9)
+
+
+@pytest.fixture
 def quarter(world):
     """A period with a score change, a new control and an unreviewed risk."""
     period = ReportingPeriodFactory(organisation=world.mopac)  # Jul–Sep 2019
     owner = world.users["mopac-owner"]
-    # The fixture's risk was created today; date its creation before the period.
-    world.mopac_risk.history.update(history_date=at(2019, 1, 1, 9))
     services.risk_update(
         risk=world.mopac_risk,
         user=owner,

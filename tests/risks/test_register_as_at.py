@@ -2,6 +2,7 @@
 
 import datetime
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,13 +17,13 @@ def at(*args):
     return timezone.make_aware(datetime.datetime(*args))
 
 
-def _backdate(world):
-    for risk in (world.mopac_risk, world.mps_risk):
-        risk.history.update(history_date=at(2019, 1, 10, 9))
+@pytest.fixture
+def world_created_at():
+    """The world's risks were created in January 2019."""
+    return at(2019, 1, 10, 9)
 
 
 def test_as_at_before_an_edit_shows_old_values_read_only(client, world):
-    _backdate(world)
     services.risk_update(
         risk=world.mopac_risk,
         user=world.users["mopac-owner"],
@@ -41,7 +42,6 @@ def test_as_at_before_an_edit_shows_old_values_read_only(client, world):
 
 
 def test_as_at_omits_later_risks_and_keeps_closed_ones(client, world):
-    _backdate(world)
     services.risk_close(
         risk=world.mopac_risk,
         user=world.users["mopac-governance"],
@@ -57,7 +57,6 @@ def test_as_at_omits_later_risks_and_keeps_closed_ones(client, world):
 
 
 def test_risk_page_as_at(client, world):
-    _backdate(world)
     services.risk_update(
         risk=world.mopac_risk,
         user=world.users["mopac-owner"],
