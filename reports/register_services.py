@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -23,6 +22,7 @@ from risks.models import Organisation, ReportingPeriod
 
 from . import register_pdf, register_report
 from .models import RegisterReport, RegisterReportStatus
+from .storage import store_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -140,10 +140,8 @@ def register_report_render(report_id: int) -> str:
         if current is None:
             return "superseded"
         slug = slugify(f"{current.organisation.slug} {current.period_label}")
-        current.pdf.save(
-            f"{slug}-as-at-{current.period.end}-{current.pk}.pdf",
-            ContentFile(data),
-            save=False,
+        store_pdf(
+            current.pdf, f"{slug}-as-at-{current.period.end}-{current.pk}.pdf", data
         )
         current.sha256 = hashlib.sha256(data).hexdigest()
         current.risk_count = len(document.risks)

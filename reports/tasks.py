@@ -7,13 +7,13 @@ backend (dev, tests) and on django-tasks-db workers (production).
 import hashlib
 import logging
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.tasks import task
 
 from risks.recording import record
 
 from .models import PanelPaper, Publication, PublicationStatus
+from .storage import store_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -63,9 +63,7 @@ def _store(publication_id: int, revision: int, pdfs: dict[str, bytes]) -> bool:
         for edition, data in pdfs.items():
             suffix = "" if edition == "full" else f"-{edition}"
             name = f"paper-{publication.paper_id}-v{publication.version}{suffix}.pdf"
-            getattr(publication, f"{edition}_pdf").save(
-                name, ContentFile(data), save=False
-            )
+            store_pdf(getattr(publication, f"{edition}_pdf"), name, data)
             setattr(publication, f"{edition}_sha256", hashlib.sha256(data).hexdigest())
         publication.status = PublicationStatus.PUBLISHED
         record(

@@ -7,7 +7,7 @@ page until the stored PDF is ready.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
@@ -110,8 +110,12 @@ def register_report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
         # rendered it by now; a worker has not.
         report.refresh_from_db()
     if report.status == RegisterReportStatus.READY:
-        with report.pdf.open("rb") as file:
-            return _pdf_response(file.read(), filename)
+        # Streamed from the storage that the worker wrote it to.
+        response = FileResponse(
+            report.pdf.open("rb"), content_type="application/pdf", filename=filename
+        )
+        response["Cache-Control"] = "private"
+        return response
     failed = register_services.has_failed(report)
     context = {
         "organisation": organisation,

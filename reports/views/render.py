@@ -5,7 +5,7 @@ open a paper gets its latest published version, never a render of the draft.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
@@ -57,17 +57,19 @@ def paper_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     if drafting:
         data = rendering.render_pdf(paper, edition=edition)
         filename = filename.replace(".pdf", f"-draft-r{paper.revision}.pdf")
-        cache_control = "private, no-store"
-    else:
-        publication = selectors.latest_publication(paper)
-        stored = getattr(publication, f"{edition}_pdf", None) if publication else None
-        if not stored:
-            raise Http404("This edition has not been published.")
-        with stored.open("rb") as file:
-            data = file.read()
-        filename = filename.replace(".pdf", f"-v{publication.version}.pdf")
-        cache_control = "private"
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, filename)
-    response["Cache-Control"] = cache_control
+        response = HttpResponse(data, content_type="application/pdf")
+        response["Content-Disposition"] = content_disposition_header(False, filename)
+        response["Cache-Control"] = "private, no-store"
+        return response
+    publication = selectors.latest_publication(paper)
+    stored = getattr(publication, f"{edition}_pdf", None) if publication else None
+    if not stored:
+        raise Http404("This edition has not been published.")
+    filename = filename.replace(".pdf", f"-v{publication.version}.pdf")
+    # Streamed in chunks from the storage (the object store when there are several
+    # nodes); FileResponse closes the file when the response ends.
+    response = FileResponse(
+        stored.open("rb"), content_type="application/pdf", filename=filename
+    )
+    response["Cache-Control"] = "private"
     return response

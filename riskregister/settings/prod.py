@@ -14,7 +14,7 @@ DEBUG = False
 DEMO_DATA_ALLOWED = False
 
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,  # noqa: F405 - the default storage as the environment chose it
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
