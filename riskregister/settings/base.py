@@ -180,13 +180,22 @@ def default_storage_from_env() -> dict:
     """Choose the default storage: Azure Blob, S3-compatible, else the file system."""
     if connection_string := os.environ.get("AZURE_STORAGE_CONNECTION_STRING"):
         return {
-            "BACKEND": "storages.backends.azure_storage.AzureStorage",
+            "BACKEND": "reports.azure_storage.AzureBlobStorage",
             "OPTIONS": {
                 "connection_string": connection_string,
                 "azure_container": os.environ.get(
                     "AZURE_STORAGE_CONTAINER", "riskregister"
                 ),
                 "timeout": int(os.environ.get("STORAGE_TIMEOUT_SECONDS", "20")),
+                # The SDK's default retries wait 15 s, 18 s, 24 s: a page or a
+                # health probe would hang for a minute on a store that is down.
+                # A quick retry rides out a blip; a store that is down fails fast.
+                "client_options": {
+                    "retry_total": 1,
+                    "initial_backoff": 1,
+                    "increment_base": 1,
+                    "random_jitter_range": 0.5,
+                },
             },
         }
     if bucket := os.environ.get("AWS_STORAGE_BUCKET_NAME"):
