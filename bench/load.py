@@ -573,6 +573,9 @@ def main() -> int:
     pdf: dict = {}
     try:
         env = prepare(database, workdir, password, options.generate)
+        # One machine: the node and the worker share a media directory. Several:
+        # each node gets its own below, and the files go to Azurite.
+        env = {**env, "DJANGO_MEDIA_ROOT": str(workdir / "media")}
         if options.nodes > 1:
             azurite, storage = start_azurite(workdir)
             env = {**env, **storage}
@@ -581,7 +584,9 @@ def main() -> int:
             port = free_port()
             directory = workdir / f"node-{node}"
             directory.mkdir()
-            node_env = {**env, "DJANGO_MEDIA_ROOT": str(directory / "media")}
+            node_env = env
+            if options.nodes > 1:
+                node_env = {**env, "DJANGO_MEDIA_ROOT": str(directory / "media")}
             log = workdir / f"gunicorn-{node}.log"
             servers.append(start_server(node_env, port, options.workers, log))
             ports.append(port)
