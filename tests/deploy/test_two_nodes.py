@@ -15,8 +15,6 @@ from pypdf import PdfReader
 
 from .servers import Browser
 
-pytestmark = pytest.mark.django_db(databases=[])  # the servers have their own
-
 
 def wait_for(what: str, check, timeout: float = 120.0, every: float = 0.25):
     """Return check()'s first truthy value, or fail after `timeout` seconds."""
