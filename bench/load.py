@@ -4,26 +4,37 @@
     .venv/bin/python bench/load.py --database sqlite --users 4 --duration 10
     .venv/bin/python bench/load.py --generate 1000  # 2 × 1,000 generated risks
     .venv/bin/python bench/load.py --generate 1000 --register-pdf  # and a worker's PDF
+    .venv/bin/python bench/load.py --generate 1000 --register-pdf --nodes 2  # 2 nodes
 
-A throwaway database (PostgreSQL `rr_load`, or an SQLite file) is migrated and
-loaded with the demo (`load_demo`), or with `generate_register --risks-per-org N`
-when `--generate N` is given (both under development settings: they refuse
-production ones), the static files are collected into a temporary directory, and
-gunicorn serves the app on a free port of 127.0.0.1 with the production settings
-(`riskregister.settings.prod`, imported unchanged by a one-line module that only
-points STATIC_ROOT at that directory). Each simulated user signs in through the
-sign-in form, then loops until the time is up: the register, risk pages,
-histories, and, for users who may edit, edit forms saved with the version they
+A throwaway database (PostgreSQL `rr_load` or `LOAD_PG_URL`, or an SQLite file) is
+migrated and loaded with the demo (`load_demo`), or with `generate_register
+--risks-per-org N` when `--generate N` is given (both under development settings:
+they refuse production ones), the static files are collected into a temporary
+directory, and gunicorn serves the app on a free port of 127.0.0.1 with the
+production settings (`riskregister.settings.prod`, imported unchanged by a one-line
+module that only points STATIC_ROOT at that directory). Each simulated user signs
+in through the sign-in form, then loops until the time is up: the register, risk
+pages, histories, and, for users who may edit, edit forms saved with the version they
 were loaded with. A 409 conflict page is a correct outcome and is counted
 apart. Afterwards every successful save must be in the risk's history, and
 nothing else may be: zero lost updates. Everything is removed at the end.
 
-With `--register-pdf`, a `manage.py db_worker` runs beside gunicorn (production
-settings: the database task backend) and one more signed-in governance officer asks
-for their organisation's register PDF while the others work: the first answer must be
-the 202 status page (the PDF is not rendered in the request), and the page is asked
-again every half second until it serves the PDF, which must be a PDF. The time from
-request to PDF is printed beside the pages' latencies.
+With `--register-pdf`, `manage.py run_worker` runs beside
+gunicorn (production settings: the database task backend) and one more signed-in
+governance officer asks for their organisation's register PDF while the others work:
+the first answer must be the 202 status page (the PDF is not rendered in the
+request), and the page is asked again every half second until it serves the PDF,
+which must be a PDF (on the demo data, whose registers are small, every register
+PDF is sent to the worker). The time from request to PDF is printed beside the pages'
+latencies.
+
+With `--nodes 2` (or more), that many gunicorn servers run side by side, each in a
+directory of its own, over the one database and Azurite (Microsoft's Azure Storage
+emulator, from node_modules) as the object store, as several machines would behind a
+load balancer; every user sends each request to the next node in turn, so a session
+started on one continues on the other, and the worker (`run_worker`) stores the
+register PDF in Azurite for whichever node is asked next. Requests per node are
+printed beside the rest.
 
 Prints throughput, p50/p95 latency per kind of page, errors, conflicts and lost
 updates; exits 1 on any error or lost update. Only 127.0.0.1 is ever contacted.
@@ -31,6 +42,7 @@ updates; exits 1 on any error or lost update. Only 127.0.0.1 is ever contacted.
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import random
@@ -55,7 +67,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 HOST = "127.0.0.1"
-PG_URL = f"postgres://postgres@{HOST}:5432/rr_load"
+PG_URL = os.environ.get("LOAD_PG_URL", f"postgres://postgres@{HOST}:5432/rr_load")
 DEMO_USERS = (
     "mopac-governance",
     "met-governance",
@@ -83,7 +95,8 @@ KINDS = (
     "PDF status",
     "PDF stored",
 )
-REGISTER_PDF_USER = "bench-mopac-governance"
+# Who asks for the register PDF, in the generated data and in the demo.
+REGISTER_PDF_USERS = {True: "bench-mopac-governance", False: "mopac-governance"}
 REGISTER_PDF_PATH = "/reports/register/mopac/pdf/"
 
 
@@ -185,7 +198,13 @@ def prepare(
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DJANGO_ALLOWED_HOSTS": HOST,
         "DATABASE_URL": database.url,
+        # The load's users sign in with passwords, not an identity provider.
+        "AUTH_LOCAL_PASSWORDS": "true",
     }
+    if not generate:
+        # The demo's registers are small enough to render in the request; send
+        # them to the worker, as a large register would be.
+        prod["REGISTER_PDF_INLINE_MAX_RISKS"] = "0"
     dev = {
         **base,
         "DJANGO_SETTINGS_MODULE": "riskregister.settings.dev",
@@ -203,6 +222,20 @@ def prepare(
         run([PYTHON, "manage.py", "load_demo"], dev)
     run([PYTHON, "manage.py", "collectstatic", "--noinput"], prod)
     return prod
+
+
+def start_azurite(workdir: Path) -> tuple[subprocess.Popen, dict]:
+    """Start Azurite with a container; return it and the nodes' storage variables."""
+    sys.path.insert(0, str(ROOT))
+    from tests.deploy.servers import Azurite  # the same helper as the two-node test
+
+    azurite = Azurite(workdir / "azurite").start()
+    azurite.container("riskregister")
+    storage = {
+        "AZURE_STORAGE_CONNECTION_STRING": azurite.connection_string,
+        "AZURE_STORAGE_CONTAINER": "riskregister",
+    }
+    return azurite, storage
 
 
 def start_server(env: dict, port: int, workers: int, log: Path) -> subprocess.Popen:
@@ -238,7 +271,7 @@ def start_worker(env: dict, log: Path) -> subprocess.Popen:
     """Start the background task worker that renders large PDFs."""
     with log.open("w") as output:
         return subprocess.Popen(  # noqa: S603 - our own interpreter and command
-            [PYTHON, "manage.py", "db_worker"],
+            [PYTHON, "manage.py", "run_worker", "--worker-id", "load-worker"],
             cwd=ROOT,
             env=env,
             stdout=output,
@@ -316,11 +349,13 @@ class Stats:
     errors: list = field(default_factory=list)
     saves: list = field(default_factory=list)  # (risk id, title) of each success
     conflicts: int = 0
+    per_port: dict = field(default_factory=lambda: defaultdict(int))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, kind: str, seconds: float) -> None:
+    def record(self, kind: str, seconds: float, port: int) -> None:
         with self.lock:
             self.latencies[kind].append(seconds)
+            self.per_port[port] += 1
 
     def error(self, text: str) -> None:
         with self.lock:
@@ -330,13 +365,16 @@ class Stats:
 class User:
     """One person in a browser: cookies, CSRF token, their own pace."""
 
-    def __init__(self, port: int, username: str, label: str, stats: Stats):
-        self.port, self.username, self.label, self.stats = port, username, label, stats
+    def __init__(self, ports: list[int], username: str, label: str, stats: Stats):
+        self.username, self.label, self.stats = username, label, stats
+        # Each request goes to the next node in turn, as a load balancer would.
+        self.ports = itertools.cycle(ports)
         self.cookies: dict[str, str] = {}
         self.saved = 0
 
     def request(self, kind: str, method: str, path: str, data=None):
-        headers = {"Host": f"{HOST}:{self.port}"}
+        port = next(self.ports)
+        headers = {"Host": f"{HOST}:{port}"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
@@ -344,14 +382,14 @@ class User:
             body = urlencode(data)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         started = time.perf_counter()
-        connection = http.client.HTTPConnection(HOST, self.port, timeout=60)
+        connection = http.client.HTTPConnection(HOST, port, timeout=60)
         try:
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
             content = response.read().decode("utf-8", "replace")
         finally:
             connection.close()
-        self.stats.record(kind, time.perf_counter() - started)
+        self.stats.record(kind, time.perf_counter() - started, port)
         for header in response.headers.get_all("Set-Cookie") or []:
             for name, morsel in SimpleCookie(header).items():
                 self.cookies[name] = morsel.value
@@ -519,30 +557,53 @@ def main() -> int:
     parser.add_argument(
         "--register-pdf",
         action="store_true",
-        help="run db_worker too, and have one more user wait for a register PDF",
+        help="run the worker too, and have one more user wait for a register PDF",
+    )
+    parser.add_argument(
+        "--nodes",
+        type=int,
+        default=1,
+        help="gunicorn servers side by side over Azurite, requests alternated",
     )
     parser.add_argument("--json", action="store_true", help="print figures as JSON")
     options = parser.parse_args()
     password = secrets.token_urlsafe(16)
     workdir = Path(tempfile.mkdtemp(prefix="rr-load-"))
     database = Database(options.database, workdir)
-    server = worker = None
+    servers: list = []
+    worker = azurite = None
     pdf: dict = {}
     try:
         env = prepare(database, workdir, password, options.generate)
-        port = free_port()
-        server = start_server(env, port, options.workers, workdir / "gunicorn.log")
+        # One machine: the node and the worker share a media directory. Several:
+        # each node gets its own below, and the files go to Azurite.
+        env = {**env, "DJANGO_MEDIA_ROOT": str(workdir / "media")}
+        if options.nodes > 1:
+            azurite, storage = start_azurite(workdir)
+            env = {**env, **storage}
+        ports = []
+        for node in range(options.nodes):
+            port = free_port()
+            directory = workdir / f"node-{node}"
+            directory.mkdir()
+            node_env = env
+            if options.nodes > 1:
+                node_env = {**env, "DJANGO_MEDIA_ROOT": str(directory / "media")}
+            log = workdir / f"gunicorn-{node}.log"
+            servers.append(start_server(node_env, port, options.workers, log))
+            ports.append(port)
         if options.register_pdf:
             worker = start_worker(env, workdir / "db_worker.log")
         stats = Stats()
         names = GENERATED_USERS if options.generate else DEMO_USERS
         users = [
-            User(port, names[i % len(names)], f"u{i}", stats)
+            User(ports, names[i % len(names)], f"u{i}", stats)
             for i in range(options.users)
         ]
         print(
             f"{options.users} users for {options.duration:.0f} s against gunicorn "
-            f"-w {options.workers} on {HOST}:{port} (production settings) ...",
+            f"-w {options.workers} on {', '.join(f'{HOST}:{p}' for p in ports)} "
+            "(production settings) ...",
             flush=True,
         )
         started = time.monotonic()
@@ -555,7 +616,8 @@ def main() -> int:
             for i, user in enumerate(users)
         ]
         if options.register_pdf:
-            requester = User(port, REGISTER_PDF_USER, "pdf", stats)
+            username = REGISTER_PDF_USERS[bool(options.generate)]
+            requester = User(ports, username, "pdf", stats)
             threads.append(
                 threading.Thread(
                     target=lambda: pdf.update(
@@ -571,11 +633,14 @@ def main() -> int:
         history = check_history(database, stats.saves)
     finally:
         stop(worker)
-        stop(server)
+        for server in servers:
+            stop(server)
+        if azurite is not None:
+            azurite.stop()
         database.drop()
         server_errors = "".join(
             log.read_text()
-            for log in (workdir / "gunicorn.log", workdir / "db_worker.log")
+            for log in [*workdir.glob("gunicorn-*.log"), workdir / "db_worker.log"]
             if log.exists()
         )
         shutil.rmtree(workdir, ignore_errors=True)
@@ -592,6 +657,8 @@ def report(
         "database": options.database,
         "risks": f"2 × {options.generate} generated" if options.generate else "demo",
         "workers": options.workers,
+        "nodes": options.nodes,
+        "requests_per_node": sorted(stats.per_port.values(), reverse=True),
         "requests": total,
         "throughput": round(total / elapsed, 1),
         "pages": {
@@ -625,7 +692,13 @@ def report(
             f"\n{total:,} requests in {elapsed:.1f} s: "
             f"{figures['throughput']} requests/s ({options.users} users, "
             f"{options.database}, {figures['risks']} risks, "
-            f"gunicorn -w {options.workers})"
+            f"gunicorn -w {options.workers}"
+            + (
+                f" on each of {options.nodes} nodes: "
+                f"{' / '.join(map(str, figures['requests_per_node']))} requests)"
+                if options.nodes > 1
+                else ")"
+            )
         )
         print(f"{'page':<12}{'count':>8}{'p50 ms':>10}{'p95 ms':>10}")
         for kind, row in figures["pages"].items():
@@ -642,7 +715,7 @@ def report(
         )
         if options.register_pdf:
             print(
-                f"register PDF ({REGISTER_PDF_PATH}, by db_worker): "
+                f"register PDF ({REGISTER_PDF_PATH}, by the worker): "
                 + (
                     f"first answer 202 in {pdf['first_response_ms']} ms, "
                     f"PDF served {pdf['ready_seconds']} s after the request"

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -23,6 +22,7 @@ from risks.models import Organisation, ReportingPeriod
 
 from . import register_pdf, register_report
 from .models import FileFormat, RegisterReport, RegisterReportStatus
+from .storage import store_file
 
 logger = logging.getLogger(__name__)
 
@@ -152,10 +152,10 @@ def register_report_render(report_id: int) -> str:
             return "superseded"
         slug = slugify(f"{current.organisation.slug} {current.period_label}")
         file_format = current.file_format
-        getattr(current, file_format).save(
+        store_file(
+            getattr(current, file_format),
             f"{slug}-as-at-{current.period.end}-{current.pk}.{file_format}",
-            ContentFile(data),
-            save=False,
+            data,
         )
         current.sha256 = hashlib.sha256(data).hexdigest()
         current.risk_count = len(document.risks)

@@ -8,7 +8,6 @@ import hashlib
 import logging
 from functools import partial
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.tasks import task
 
@@ -17,6 +16,7 @@ from audit.tasks import seal_history_task
 from risks.recording import record
 
 from .models import PanelPaper, Publication, PublicationStatus
+from .storage import store_file
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def _store(
                 f"paper-{publication.paper_id}-v{publication.version}{suffix}"
                 f".{file_format}"
             )
-            getattr(publication, file_field).save(name, ContentFile(data), save=False)
+            store_file(getattr(publication, file_field), name, data)
             setattr(publication, sha_field, hashlib.sha256(data).hexdigest())
         publication.status = PublicationStatus.PUBLISHED
         record(

@@ -10,13 +10,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_safe
 
 from risks.models import Organisation, ReportingPeriod
 
 from .. import register_pdf, register_report, register_services, selectors
-from ..models import CONTENT_TYPES, FileFormat, RegisterReportStatus
+from ..models import FileFormat, RegisterReportStatus
+from .downloads import file_response
 
 
 def _organisation(request: HttpRequest, slug: str) -> Organisation:
@@ -45,16 +46,6 @@ def _period_not_found(
         "problem": str(error),
     }
     return render(request, "reports/register_status.html", context, status=404)
-
-
-def _file_response(data: bytes, filename: str, file_format: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=CONTENT_TYPES[file_format])
-    # Word files are saved, PDFs opened in the browser.
-    response["Content-Disposition"] = content_disposition_header(
-        file_format == FileFormat.DOCX, filename
-    )
-    response["Cache-Control"] = "private"
-    return response
 
 
 @login_required
@@ -95,7 +86,9 @@ def _register_file(request: HttpRequest, slug: str, file_format: str) -> HttpRes
             organisation, period, periods=periods
         )
         data = register_services.render_file(document, file_format)
-        return _file_response(data, filename, file_format)
+        return file_response(
+            data, filename=filename, file_format=file_format, cache_control="private"
+        )
 
     state = register_services.register_report_request(
         organisation=organisation,
@@ -115,8 +108,12 @@ def _register_file(request: HttpRequest, slug: str, file_format: str) -> HttpRes
         # rendered it by now; a worker has not.
         report.refresh_from_db()
     if report.status == RegisterReportStatus.READY:
-        with report.stored_file.open("rb") as file:
-            return _file_response(file.read(), filename, file_format)
+        return file_response(
+            report.stored_file.open("rb"),
+            filename=filename,
+            file_format=file_format,
+            cache_control="private",
+        )
     failed = register_services.has_failed(report)
     context = {
         "organisation": organisation,

@@ -8,12 +8,12 @@ the draft.
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from .. import rendering, selectors
-from ..models import CONTENT_TYPES, PanelPaper
+from ..models import PanelPaper
 from ..tasks import stored_fields
+from .downloads import file_response
 
 
 def _paper(request: HttpRequest, pk: int) -> PanelPaper:
@@ -67,26 +67,23 @@ def _paper_file(request: HttpRequest, pk: int, file_format: str) -> HttpResponse
     filename = name(shown, edition=edition)
     suffix = f".{file_format}"
     if drafting:
-        data = render(paper, edition=edition)
-        filename = filename.replace(suffix, f"-draft-r{paper.revision}{suffix}")
-        cache_control = "private, no-store"
-    else:
-        publication = selectors.latest_publication(paper)
-        field = stored_fields(edition, file_format)[0]
-        stored = getattr(publication, field, None) if publication else None
-        if not stored:
-            raise Http404("This edition has not been published in this format.")
-        with stored.open("rb") as file:
-            data = file.read()
-        filename = filename.replace(suffix, f"-v{publication.version}{suffix}")
-        cache_control = "private"
-    response = HttpResponse(data, content_type=CONTENT_TYPES[file_format])
-    # Word files are saved, PDFs opened in the browser.
-    response["Content-Disposition"] = content_disposition_header(
-        file_format == "docx", filename
+        return file_response(
+            render(paper, edition=edition),
+            filename=filename.replace(suffix, f"-draft-r{paper.revision}{suffix}"),
+            file_format=file_format,
+            cache_control="private, no-store",
+        )
+    publication = selectors.latest_publication(paper)
+    field = stored_fields(edition, file_format)[0]
+    stored = getattr(publication, field, None) if publication else None
+    if not stored:
+        raise Http404("This edition has not been published in this format.")
+    return file_response(
+        stored.open("rb"),
+        filename=filename.replace(suffix, f"-v{publication.version}{suffix}"),
+        file_format=file_format,
+        cache_control="private",
     )
-    response["Cache-Control"] = cache_control
-    return response
 
 
 @login_required

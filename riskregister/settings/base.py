@@ -202,18 +202,67 @@ USE_TZ = True
 
 # --- Static files -----------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "var" / "static"))
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("govuk", BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
     # The API docs page (api/docs.py): Swagger UI from the pinned npm package.
     ("swagger-ui", BASE_DIR / "node_modules" / "swagger-ui-dist"),
 ]
+
+# --- Stored files -----------------------------------------------------------
+# Published papers and stored register PDFs live in the default storage. With
+# several web nodes and workers it must be one object store that all of them
+# reach (Azure Blob Storage or S3-compatible); the local file system only serves
+# a single machine (make run). Files are always served through the app's views,
+# which check permissions, so the container or bucket stays private.
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "var" / "media"))
+
+
+def default_storage_from_env() -> dict:
+    """Choose the default storage: Azure Blob, S3-compatible, else the file system."""
+    if connection_string := os.environ.get("AZURE_STORAGE_CONNECTION_STRING"):
+        return {
+            "BACKEND": "reports.azure_storage.AzureBlobStorage",
+            "OPTIONS": {
+                "connection_string": connection_string,
+                "azure_container": os.environ.get(
+                    "AZURE_STORAGE_CONTAINER", "riskregister"
+                ),
+                "timeout": int(os.environ.get("STORAGE_TIMEOUT_SECONDS", "20")),
+                # The SDK's default retries wait 15 s, 18 s, 24 s: a page or a
+                # health probe would hang for a minute on a store that is down.
+                # A quick retry rides out a blip; a store that is down fails fast.
+                "client_options": {
+                    "retry_total": 1,
+                    "initial_backoff": 1,
+                    "increment_base": 1,
+                    "random_jitter_range": 0.5,
+                },
+            },
+        }
+    if bucket := os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+        return {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                # Credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or
+                # boto3's usual chain (instance role) when those are unset.
+                "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+                "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+                "access_key": os.environ.get("AWS_ACCESS_KEY_ID"),
+                "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY"),
+                "default_acl": None,  # private: the bucket policy decides
+                "file_overwrite": False,
+            },
+        }
+    return {"BACKEND": "reports.storage.AtomicFileSystemStorage"}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": default_storage_from_env(),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-MEDIA_ROOT = BASE_DIR / "var" / "media"
 
 # --- Security ---------------------------------------------------------------
 from django.utils.csp import CSP  # noqa: E402

@@ -17,7 +17,7 @@ DEMO_DATA_ALLOWED = False
 AUTH_LOCAL_PASSWORDS = env_bool("AUTH_LOCAL_PASSWORDS", default=False)
 
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,  # noqa: F405 - the default storage as the environment chose it
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },

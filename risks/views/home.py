@@ -1,6 +1,9 @@
 """Landing page and health check."""
 
+import logging
+
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.db.utils import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -11,6 +14,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .. import access, cycle, selectors
+
+logger = logging.getLogger(__name__)
+
+# Never written: the health check only asks whether it exists.
+HEALTH_PROBE_NAME = "healthz-probe"
 
 
 @login_required
@@ -32,14 +40,33 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Answer 200 when the database answers, 503 when it does not."""
+    """Answer 200 when the database and the file store answer, else 503."""
+    checks = {"database": _database_answers(), "storage": _storage_answers()}
+    report = {name: "ok" if ok else "unavailable" for name, ok in checks.items()}
+    if all(checks.values()):
+        return JsonResponse({"status": "ok", **report})
+    return JsonResponse({"status": "error", **report}, status=503)
+
+
+def _database_answers() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+        return False
+    return True
+
+
+def _storage_answers() -> bool:
+    # One small read (is there a file of this name?) proves the object store
+    # answers and that this node's credentials work.
+    try:
+        default_storage.exists(HEALTH_PROBE_NAME)
+    except Exception:  # each backend raises its own errors (Azure, boto3, OS)
+        logger.exception("The file storage did not answer the health check")
+        return False
+    return True
 
 
 def favicon(request: HttpRequest) -> HttpResponse:

@@ -100,10 +100,10 @@ def test_governance_downloads_the_draft_docx_of_both_editions(
     assert full["Cache-Control"] == "private, no-store"
     assert "attachment" in full["Content-Disposition"]
     assert f"-draft-r{paper.revision}.docx" in full["Content-Disposition"]
-    assert SECRET in text_of(full.content)
+    assert SECRET in text_of(full.getvalue())
     public = client.get(reverse("reports:docx", args=[paper.pk]), {"edition": "public"})
     assert public.status_code == 200
-    assert SECRET not in text_of(public.content)
+    assert SECRET not in text_of(public.getvalue())
     assert "public" in public["Content-Disposition"]
 
 
@@ -112,7 +112,7 @@ def test_others_cannot_download_a_draft_docx(client, world, paper, username):
     client.force_login(world.users[username])
     response = client.get(reverse("reports:docx", args=[paper.pk]))
     assert response.status_code == 404
-    assert SECRET.encode() not in response.content
+    assert SECRET.encode() not in response.getvalue()
 
 
 def test_anonymous_users_are_sent_to_sign_in(client, paper):
@@ -155,7 +155,7 @@ def test_everyone_with_access_downloads_the_published_docx(
         assert response.status_code == 200
         assert response["Content-Type"] == DOCX
         assert response["X-Content-SHA256"] == expected
-        assert hashlib.sha256(response.content).hexdigest() == expected
+        assert hashlib.sha256(response.getvalue()).hexdigest() == expected
 
 
 @pytest.mark.parametrize("username", [*MEMBERS, "panel"])
@@ -172,9 +172,9 @@ def test_readers_get_the_stored_docx_never_a_render_of_the_draft(
     client.force_login(world.users[username])
     response = client.get(reverse("reports:docx", args=[paper.pk]))
     assert response.status_code == 200
-    assert hashlib.sha256(response.content).hexdigest() == published.full_docx_sha256
+    assert hashlib.sha256(response.getvalue()).hexdigest() == published.full_docx_sha256
     assert "-v1.docx" in response["Content-Disposition"]
-    assert "Draft only." not in text_of(response.content)
+    assert "Draft only." not in text_of(response.getvalue())
 
 
 def test_outsider_gets_404_for_the_published_docx(client, world, published):
@@ -241,7 +241,7 @@ def test_members_download_the_register_docx(client, rw, username):
         "mopac-corporate-risk-register-2019-20-q2-as-at-2019-09-30.docx"
         in (response["Content-Disposition"])
     )
-    assert "MOPAC-R10" in text_of(response.content)
+    assert "MOPAC-R10" in text_of(response.getvalue())
 
 
 @pytest.mark.parametrize(
@@ -251,14 +251,14 @@ def test_others_get_404_for_the_register_docx(client, rw, username):
     client.force_login(rw.users[username])
     response = client.get(register_url())
     assert response.status_code == 404
-    assert b"MOPAC-R01" not in response.content
+    assert b"MOPAC-R01" not in response.getvalue()
 
 
 def test_unknown_period_is_404_with_the_periods_there_are(client, rw):
     client.force_login(rw.users["mopac-reader"])
     response = client.get(register_url(period="1999/00 Q9"))
     assert response.status_code == 404
-    assert "2019/20 Q2" in response.content.decode()
+    assert "2019/20 Q2" in response.getvalue().decode()
 
 
 def test_large_registers_render_the_docx_in_the_background_then_serve_it(
@@ -269,7 +269,7 @@ def test_large_registers_render_the_docx_in_the_background_then_serve_it(
     with django_capture_on_commit_callbacks() as callbacks:
         response = client.get(register_url())
     assert response.status_code == 202
-    page = response.content.decode()
+    page = response.getvalue().decode()
     assert "Word (.docx) file is produced in the background" in page
     assert reverse("reports:register_docx", args=["mopac"]) in page
     report = RegisterReport.objects.get()
@@ -284,9 +284,9 @@ def test_large_registers_render_the_docx_in_the_background_then_serve_it(
     response = client.get(register_url())
     assert response.status_code == 200
     assert response["Content-Type"] == DOCX
-    assert hashlib.sha256(response.content).hexdigest() == report.sha256
+    assert hashlib.sha256(response.getvalue()).hexdigest() == report.sha256
     document = register_report.build_register_report(rw.mopac, rw.q2)
-    assert docx_register.write_register_docx(document) == response.content
+    assert docx_register.write_register_docx(document) == response.getvalue()
 
     # The PDF is a render of its own, stored beside the .docx.
     with django_capture_on_commit_callbacks(execute=True):

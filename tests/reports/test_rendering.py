@@ -321,12 +321,12 @@ def test_others_get_the_stored_published_version_never_the_draft(client, rw, nam
     assert "Second engagement paragraph." not in page  # no live draft
     assert reverse("reports:pdf", args=[rw.paper.pk]) in page
     full = client.get(reverse("reports:pdf", args=[rw.paper.pk]))
-    assert full.content == b"%PDF-stored-full"
+    assert full.getvalue() == b"%PDF-stored-full"
     assert full["Content-Disposition"].startswith("inline;")
     public = client.get(
         reverse("reports:pdf", args=[rw.paper.pk]), {"edition": "public"}
     )
-    assert public.content == b"%PDF-stored-public"
+    assert public.getvalue() == b"%PDF-stored-public"
 
 
 def test_unknown_edition_answers_404(client, rw):

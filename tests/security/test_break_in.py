@@ -258,7 +258,8 @@ def named_risks(role: str, world: SecurityWorld, kinds: dict) -> dict[str, set]:
         for key in kind.keys if kind.get else ():
             if expected_outcome(kind, role, key, "GET") == OK:
                 url = url_of(kind, kind.args(world, key))
-                page = client.get(url).content.decode(errors="replace")
+                # getvalue(): stored PDFs are streamed (FileResponse).
+                page = client.get(url).getvalue().decode(errors="replace")
                 named[f"{name} {key}"] = references_in(page)
     return named
 

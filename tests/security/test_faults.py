@@ -67,11 +67,19 @@ def assert_503_page(response) -> None:
 
 def test_healthz_answers_503_when_the_database_does_not(db):
     client = Client()
-    assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
+    assert client.get("/healthz").json() == {
+        "status": "ok",
+        "database": "ok",
+        "storage": "ok",
+    }
     with connection.execute_wrapper(database_down):
         response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "error", "database": "unavailable"}
+    assert response.json() == {
+        "status": "error",
+        "database": "unavailable",
+        "storage": "ok",
+    }
     assert "no-cache" in response["Cache-Control"]
 
 

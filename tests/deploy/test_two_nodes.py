@@ -1,0 +1,164 @@
+"""Two web nodes, one worker, one object store: nothing is kept on a node.
+
+A person's session, a published paper and a register PDF rendered by the worker
+must all be the same whichever node answers, as behind a load balancer; a worker
+killed mid-render and started again must end with one stored file and a finished
+task. The nodes' own directories stay empty: every file is in Azurite.
+"""
+
+import io
+import re
+import time
+
+import pytest
+from pypdf import PdfReader
+
+from .servers import Browser
+
+
+def wait_for(what: str, check, timeout: float = 120.0, every: float = 0.25):
+    """Return check()'s first truthy value, or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := check():
+            return value
+        time.sleep(every)
+    pytest.fail(f"Gave up after {timeout:.0f} s waiting for {what}.")
+
+
+def pdf_text(data: bytes) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def signed_in(cluster, node, username: str) -> Browser:
+    browser = Browser()
+    browser.sign_in(node, username, cluster.password)
+    return browser
+
+
+def test_a_person_signed_in_on_one_node_continues_on_the_other(cluster):
+    browser = signed_in(cluster, cluster.a, "mopac-owner")
+    on_b = browser.get(cluster.b, "/")
+    assert on_b.status == 200
+    assert "mopac-owner" in on_b.text
+    # Without the session cookie node B sends the person to sign in.
+    assert Browser().get(cluster.b, "/").status == 302
+    # Signing out on B ends the session on A too.
+    browser.post_form(cluster.b, "/", "/accounts/logout/", {})
+    assert browser.get(cluster.a, "/").status == 302
+
+
+def test_a_paper_published_on_one_node_is_served_byte_identical_by_the_other(cluster):
+    a, b = cluster.a, cluster.b
+    mopac = signed_in(cluster, a, "mopac-governance")
+    mps = signed_in(cluster, a, "met-governance")
+    listing = mopac.get(a, "/reports/")
+    paper = int(re.search(r'href="/reports/(\d+)/edit/"', listing.text)[1])
+    edit = f"/reports/{paper}/edit/"
+    revision = re.search(r'name="revision" value="(\d+)"', mopac.get(a, edit).text)[1]
+    for person in (mopac, mps):
+        cleared = person.post_form(
+            a, edit, f"/reports/{paper}/clear/", {"revision": revision}
+        )
+        assert cleared.status == 302
+    published = mopac.post_form(
+        a, edit, f"/reports/{paper}/publish/", {"revision": revision}
+    )
+    assert published.status == 302
+    assert "being rendered" in mopac.get(a, edit).text  # by the worker, not node A
+
+    # The panel member reads the published paper through node B.
+    panel = signed_in(cluster, b, "panel-member")
+    pdf = f"/reports/{paper}/pdf/"
+    served_by_b = wait_for(
+        "the worker to publish the paper",
+        lambda: (r := panel.get(b, pdf)).status == 200 and r,
+    )
+    [(full_sha, public_sha, full_name)] = cluster.query(
+        "SELECT full_sha256, public_sha256, full_pdf FROM reports_publication "
+        "WHERE paper_id = %s AND status = 'published'",
+        [paper],
+    )
+    assert served_by_b.headers["Content-Type"] == "application/pdf"
+    assert served_by_b.sha256 == full_sha
+    assert panel.get(a, pdf).sha256 == full_sha
+    public = panel.get(b, f"{pdf}?edition=public")
+    assert public.sha256 == public_sha != full_sha
+    assert "not included in the public edition" in pdf_text(public.body)
+    # Governance reads the stored version (checked against its SHA-256) on B.
+    version = mopac.get(b, f"/reports/{paper}/versions/1/pdf/")
+    assert version.status == 200 and version.sha256 == full_sha
+    assert full_name in cluster.blobs("papers/")
+    assert a.local_files() == [] and b.local_files() == []
+
+
+def test_a_register_pdf_requested_on_one_node_is_rendered_by_the_worker(cluster):
+    a, b = cluster.a, cluster.b
+    officer = signed_in(cluster, b, "mopac-governance")
+    path = "/reports/register/mopac/pdf/"
+    first = officer.get(b, path)
+    assert first.status == 202  # never rendered in the request
+    served_by_a = wait_for(
+        "the worker's register PDF",
+        lambda: (r := officer.get(a, path)).status == 200 and r,
+    )
+    [(sha, name)] = cluster.query(
+        "SELECT r.sha256, r.pdf FROM reports_registerreport r "
+        "JOIN risks_organisation o ON o.id = r.organisation_id "
+        "WHERE o.slug = 'mopac' AND r.status = 'ready'"
+    )
+    assert served_by_a.sha256 == sha
+    assert officer.get(b, path).sha256 == sha
+    assert "Policing and Crime" in pdf_text(served_by_a.body)
+    assert cluster.blobs(name) == [name]
+    assert a.local_files() == [] and b.local_files() == []
+
+
+def test_a_worker_killed_mid_render_ends_with_one_file_and_a_finished_task(cluster):
+    a = cluster.a
+    officer = signed_in(cluster, a, "met-governance")
+    slug = cluster.query(
+        "SELECT o.slug FROM risks_organisation o JOIN risks_membership m "
+        "ON m.organisation_id = o.id JOIN auth_user u ON u.id = m.user_id "
+        "WHERE u.username = 'met-governance'"
+    )[0][0]
+    path = f"/reports/register/{slug}/pdf/"
+    assert officer.get(a, path).status == 202
+    running = (
+        "SELECT id FROM django_tasks_database_dbtaskresult WHERE status = 'RUNNING'"
+    )
+    [(task,)] = wait_for(
+        "the worker to start rendering", lambda: cluster.query(running), every=0.02
+    )
+    cluster.worker.kill()
+    [(status, report)] = cluster.query(
+        "SELECT r.status, r.id FROM reports_registerreport r "
+        "JOIN risks_organisation o ON o.id = r.organisation_id WHERE o.slug = %s",
+        [slug],
+    )
+    assert status == "rendering", "the worker finished before it could be stopped"
+    assert officer.get(a, path).status == 202  # still on its way, nothing half-served
+
+    cluster.worker.start()
+    served = wait_for(
+        "the restarted worker's PDF",
+        lambda: (r := officer.get(a, path)).status == 200 and r,
+    )
+    [(task_status, worker_ids)] = cluster.query(
+        "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult "
+        "WHERE id = %s",
+        [task],
+    )
+    assert task_status == "SUCCESSFUL"
+    assert worker_ids == [cluster.worker.worker_id] * 2  # run, killed, run again
+    [(sha, name)] = cluster.query(
+        "SELECT sha256, pdf FROM reports_registerreport WHERE id = %s", [report]
+    )
+    assert served.sha256 == sha
+    stored = [
+        n for n in cluster.blobs("register-reports/") if n.endswith(f"-{report}.pdf")
+    ]
+    assert stored == [name]
+    log = cluster.worker.log.read_text()
+    assert "queued again" in log
+    assert re.search(r"heartbeat worker=node-test-worker running=", log)
