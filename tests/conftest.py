@@ -6,6 +6,7 @@ import weakref
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 
 from risks import access
 from risks.choices import Role
@@ -71,14 +72,18 @@ def every_connection_closed_before_the_test_database_is_dropped(django_db_setup)
 
 
 @pytest.fixture(autouse=True)
-def fresh_access_caches():
-    """Start each test with no user's visibility cached.
+def fresh_caches():
+    """Start each test with no user's visibility cached and no request counted.
 
-    The cache is meant to live for one request (one user object). Module-scoped
-    fixtures share user objects between tests whose transactions roll back, so a
-    link a previous test ended (and rolled back) must not stay remembered.
+    The access cache is meant to live for one request (one user object).
+    Module-scoped fixtures share user objects between tests whose transactions
+    roll back, so a link a previous test ended (and rolled back) must not stay
+    remembered. The API throttle counts per token id in the default cache, and
+    ids repeat across rolled-back tests: one test's requests must not count
+    against the next one's token.
     """
     access.links_changed()
+    cache.clear()
 
 
 @pytest.fixture
