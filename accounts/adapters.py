@@ -8,9 +8,10 @@ import logging
 
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialAccount
 from allauth.socialaccount.providers.base import AuthProcess
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.shortcuts import render
 from django.utils.crypto import constant_time_compare
 
@@ -101,13 +102,39 @@ class RegisterSocialAccountAdapter(DefaultSocialAccountAdapter):
         access = services.access_from_groups(
             provider=provider, claims=_claims(sociallogin)
         )
-        with transaction.atomic():
-            user = super().save_user(request, sociallogin, form=form)
+        try:
+            with transaction.atomic():
+                user = super().save_user(request, sociallogin, form=form)
+                services.membership_sync_from_sign_in(user=user, access=access)
+        except IntegrityError:
+            user = self._created_meanwhile(sociallogin)
+            if user is None:
+                raise  # not that race: a real fault
             services.membership_sync_from_sign_in(user=user, access=access)
+            return user
         logger.info(
             "New user %s from provider %s", user.username, sociallogin.account.provider
         )
         return user
+
+    @staticmethod
+    def _created_meanwhile(sociallogin):
+        """The person a simultaneous first sign-in created after our look-up.
+
+        Two tabs (or a double click) can both find no account and both create
+        one; the database keeps one, and this sign-in continues as that person.
+        """
+        account = sociallogin.account
+        existing = (
+            SocialAccount.objects.select_related("user")
+            .filter(provider=account.provider, uid=account.uid)
+            .first()
+        )
+        if existing is None:
+            return None
+        sociallogin.user, sociallogin.account = existing.user, existing
+        logger.info("Simultaneous first sign-in of %s joined", existing.user.username)
+        return existing.user
 
     def populate_user(self, request, sociallogin, data):
         user = super().populate_user(request, sociallogin, data)

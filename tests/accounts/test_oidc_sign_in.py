@@ -5,7 +5,9 @@ import logging
 import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
+from django.test import Client
 
+from accounts.adapters import RegisterSocialAccountAdapter
 from risks import access
 from risks.choices import Role
 from risks.models import Membership, PanelMember
@@ -18,7 +20,10 @@ from .conftest import (
     MPS_OWNERS,
     MPS_READERS,
     UNMAPPED,
+    come_back,
+    provider_sign_in,
     sign_in,
+    start_sign_in,
 )
 
 User = get_user_model()
@@ -323,3 +328,30 @@ def test_a_token_without_the_configured_subject_claim_is_refused(
     assert response.status_code == 400
     assert "Sign-in did not complete" in response.content.decode()
     assert not SocialAccount.objects.exists()
+
+
+def test_two_first_sign_ins_at_once_make_one_person(
+    client, providers, orgs, monkeypatch
+):
+    """Two tabs both find no account; the one that saves second joins the first."""
+    other_tab = Client()
+    other_callback = provider_sign_in(start_sign_in(other_tab), "mps-gov-1")
+    save_user = RegisterSocialAccountAdapter.save_user
+
+    def save_after_the_other_tab(adapter, request, sociallogin, form=None):
+        # The other tab's whole sign-in lands between this one's look-up and save.
+        monkeypatch.setattr(RegisterSocialAccountAdapter, "save_user", save_user)
+        assert come_back(other_tab, other_callback).status_code == 302
+        return save_user(adapter, request, sociallogin, form)
+
+    monkeypatch.setattr(
+        RegisterSocialAccountAdapter, "save_user", save_after_the_other_tab
+    )
+    response = sign_in(client, "mps-gov-1")
+    assert (response.status_code, response["Location"]) == (302, "/")
+    user = _user("mps-gov-1")
+    assert SocialAccount.objects.filter(uid__endswith="#mps-gov-1").count() == 1
+    assert User.objects.filter(username__startswith="gov@mps").count() == 1
+    assert Membership.objects.get(user=user).history.count() == 1
+    for tab in (client, other_tab):
+        assert int(tab.session["_auth_user_id"]) == user.pk
