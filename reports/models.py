@@ -377,9 +377,7 @@ class AgendaItemKind(models.TextChoices):
 class AgendaItem(models.Model):
     """One item on a meeting's agenda, in order."""
 
-    meeting = models.ForeignKey(
-        Meeting, on_delete=models.CASCADE, related_name="items"
-    )
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
     number = models.CharField("agenda item", max_length=10, help_text='e.g. "5b".')
     order = models.PositiveSmallIntegerField(default=0)
     kind = models.CharField(max_length=10, choices=AgendaItemKind)
@@ -471,7 +469,7 @@ class PanelRequest(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="+"
     )
     owner_post = models.CharField(
-        max_length=200, help_text='The post that answers it, never a name.'
+        max_length=200, help_text="The post that answers it, never a name."
     )
     raised_at = models.ForeignKey(
         Meeting, on_delete=models.PROTECT, related_name="requests_raised"
@@ -527,9 +525,7 @@ class MeetingPack(models.Model):
     stored pack is served again; any item that changes makes a new key.
     """
 
-    meeting = models.ForeignKey(
-        Meeting, on_delete=models.CASCADE, related_name="packs"
-    )
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="packs")
     edition = models.CharField(max_length=10)
     key = models.CharField(max_length=64)
     status = models.CharField(

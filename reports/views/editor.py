@@ -208,6 +208,7 @@ def _editor_context(request: HttpRequest, paper: PanelPaper, form) -> dict:
             for p in paper.publications.all()
             if p.status == PublicationStatus.PUBLISHED
         ],
+        "open_requests": selectors.open_requests_due(paper),
     }
 
 
