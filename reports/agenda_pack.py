@@ -285,7 +285,7 @@ def numbers_html(total: int, marking: str) -> str:
     )
     rules = " ".join(f"@{box} {{ content: none; }}" for box in blank)
     number = (
-        f'{css(f"{marking} · Agenda pack · Page ")} counter(page) {css(f" of {total}")}'
+        f"{css(f'{marking} · Agenda pack · Page ')} counter(page) {css(f' of {total}')}"
     )
     # A 5 mm bottom margin: the pack's line sits below the items' own footers.
     page = (
