@@ -291,7 +291,8 @@ def numbers_html(total: int, marking: str) -> str:
     page = (
         f"@page {{ margin: 24mm 20mm 5mm 20mm; {rules} "
         f"@bottom-center {{ content: {number}; font-size: 7pt; "
-        "font-weight: normal; vertical-align: middle; }} }}"
+        "font-weight: normal; vertical-align: middle; } } "
+        ".register-page-number + .register-page-number { break-before: page; }"
     )
     return render_to_string(
         NUMBERS_TEMPLATE,
