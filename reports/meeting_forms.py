@@ -30,10 +30,10 @@ class MeetingForm(GovukFormMixin, forms.Form):
     )
     reason = reason_field(help_text="Kept in the meeting's history with your name.")
 
-    def __init__(self, *args, panels=None, **kwargs):
+    def __init__(self, *args, panels: list[Panel], **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["panel"]
-        field.queryset = panels
+        field.queryset = Panel.objects.filter(pk__in=[panel.pk for panel in panels])
         if len(panels) == 1:
             # One panel, as today: nothing to choose.
             field.initial = panels[0].pk

@@ -56,6 +56,7 @@ class PanelFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Panel
         django_get_or_create = ["name"]
+        skip_postgeneration_save = True
 
     name = "MPS-MOPAC Joint Audit Panel"
 
