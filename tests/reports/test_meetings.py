@@ -112,7 +112,7 @@ def finance_request(world, meetings, **data) -> PanelRequest:
     )
 
 
-# --- Panels and membership ---------------------------------------------------------
+# --- Panels and membership -----
 
 
 def test_the_panel_member_sits_on_the_one_panel_over_both_organisations(world, panel):
@@ -159,7 +159,7 @@ def test_signing_in_with_the_panel_group_seats_the_person_on_the_panel(world, pa
     assert PanelMember.objects.get(user=user).panel == panel
 
 
-# --- Meetings ------------------------------------------------------------------------
+# --- Meetings -----
 
 
 @pytest.mark.parametrize("role", GOVERNANCE)
@@ -272,7 +272,7 @@ def test_the_panel_member_edits_nothing(client, world, agenda, meetings):
     assert AgendaItem.objects.count() == 3
 
 
-# --- Agenda ----------------------------------------------------------------------------
+# --- Agenda -----
 
 
 def test_a_paper_on_the_agenda_is_for_that_meeting(world, agenda, paper, meetings):
@@ -307,7 +307,7 @@ def test_an_item_without_its_document_gets_a_clear_error(client, world, meetings
     assert not AgendaItem.objects.exists()
 
 
-# --- Requests --------------------------------------------------------------------------
+# --- Requests -----
 
 
 def test_a_request_is_recorded_in_history(world, meetings):
@@ -406,7 +406,7 @@ def test_the_dashboard_shows_requests_due_at_the_next_meeting(client, world, mee
     assert "Requests due at the next Panel meeting" not in page
 
 
-# --- Query counts ------------------------------------------------------------------------
+# --- Query counts -----
 
 
 def _more_meetings(world, panel, count: int, start: int = 200) -> None:
