@@ -35,6 +35,9 @@ def papers_onto_meetings(apps, schema_editor):
     AgendaItem = apps.get_model("reports", "AgendaItem")
     HistoricalPanel = apps.get_model("risks", "HistoricalPanel")
     themes_history = apps.get_model("reports", "HistoricalPanelPaper_themes")
+    panel_organisations_history = apps.get_model(
+        "risks", "HistoricalPanel_organisations"
+    )
     now = timezone.now()
     for paper in PanelPaper.objects.filter(panel_meeting__isnull=True).order_by(
         "meeting_date", "agenda_item", "pk"
@@ -43,13 +46,20 @@ def papers_onto_meetings(apps, schema_editor):
         if panel is None:
             panel = Panel.objects.create(name=paper.meeting)
             panel.organisations.set(Organisation.objects.all())
-            HistoricalPanel.objects.create(
+            row = HistoricalPanel.objects.create(
                 id=panel.pk,
                 name=panel.name,
                 history_date=now,
                 history_type="+",
                 history_change_reason=REASON,
             )
+            for through in Panel.organisations.through.objects.filter(panel=panel):
+                panel_organisations_history.objects.create(
+                    id=through.pk,
+                    history=row,
+                    panel_id=panel.pk,
+                    organisation_id=through.organisation_id,
+                )
         meeting = Meeting.objects.filter(panel=panel, date=paper.meeting_date).first()
         if meeting is None:
             meeting = Meeting.objects.create(panel=panel, date=paper.meeting_date)
@@ -73,9 +83,12 @@ def papers_onto_meetings(apps, schema_editor):
         paper.panel_meeting = meeting
         paper.save(update_fields=["panel_meeting"])
         row = _history(apps, "PanelPaper", paper, kind="~", at=now)
-        for theme_id in paper.themes.values_list("pk", flat=True):
+        for through in PanelPaper.themes.through.objects.filter(panelpaper=paper):
             themes_history.objects.create(
-                history=row, panelpaper_id=paper.pk, theme_id=theme_id
+                id=through.pk,
+                history=row,
+                panelpaper_id=paper.pk,
+                theme_id=through.theme_id,
             )
 
 

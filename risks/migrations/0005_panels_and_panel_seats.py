@@ -39,9 +39,12 @@ def seat_members_on_the_panel(apps, schema_editor):
         history_type="+",
         history_change_reason=REASON,
     )
-    for organisation in organisations:
+    for through in Panel.organisations.through.objects.filter(panel=panel):
         HistoricalPanelOrganisations.objects.create(
-            history=row, panel_id=panel.pk, organisation_id=organisation.pk
+            id=through.pk,
+            history=row,
+            panel_id=panel.pk,
+            organisation_id=through.organisation_id,
         )
     for member in members:
         member.panel = panel
