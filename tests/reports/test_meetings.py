@@ -459,3 +459,18 @@ def test_the_meeting_page_costs_the_same_for_more_items_and_requests(
         finance_request(world, meetings)
     with django_assert_num_queries(expected):
         assert client.get(url).status_code == 200
+
+
+def test_the_dashboards_requests_cost_one_query_however_many(
+    client, world, meetings, django_assert_num_queries
+):
+    finance_request(world, meetings)
+    client.force_login(world.users["mps-governance"])
+    client.get(reverse("dashboard"))
+    with django_assert_num_queries(8) as one:
+        client.get(reverse("dashboard"))
+    for _ in range(5):
+        finance_request(world, meetings)
+    with django_assert_num_queries(len(one.captured_queries)):
+        page = client.get(reverse("dashboard")).content.decode()
+    assert page.count("aligned finance risk") == 6
