@@ -18,7 +18,7 @@ def test_governance_records_a_request_and_the_panel_member_gets_the_pack(
     page.get_by_role("link", name="Panel papers").click()
     page.get_by_role("link", name="the Panel's meetings").click()
     check_accessibility(page)
-    page.get_by_role("link", name="18 September 2019").click()
+    page.get_by_role("link", name="18 September 2019", exact=True).click()
     expect(
         page.get_by_text("The Panel asked for a report on the aligned")
     ).to_be_visible()
@@ -43,7 +43,7 @@ def test_governance_records_a_request_and_the_panel_member_gets_the_pack(
     sign_in(page, live_server, "panel-member")
     page.goto(f"{live_server.url}/reports/meetings/")
     check_accessibility(page)
-    page.get_by_role("link", name="18 September 2019").click()
+    page.get_by_role("link", name="18 September 2019", exact=True).click()
     expect(page.get_by_text("Paper not yet published")).to_be_visible()
     check_accessibility(page)
     link = page.get_by_role("link", name="Agenda pack (PDF)")
