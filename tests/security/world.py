@@ -401,9 +401,10 @@ def _build_meetings(users: dict, papers: dict, organisations: dict):
             user=gov,
         )
     }
-    # Another force's panel: written directly, as nobody here may prepare it.
-    elsewhere = OrganisationFactory(short_name="ELSE", name="Elsewhere", slug="else")
-    other = PanelFactory(name="Another audit committee", organisations=[elsewhere])
+    # Another force's panel, over none of this world's organisations (a third
+    # organisation would change what the organisation lists show): written
+    # directly, as nobody here may prepare it.
+    other = PanelFactory(name="Another audit committee", organisations=[])
     meetings["other"] = Meeting.objects.create(panel=other, date=TODAY)
     later = Meeting.objects.create(panel=other, date=TODAY + datetime.timedelta(90))
     items["other"] = AgendaItem.objects.create(
@@ -411,7 +412,7 @@ def _build_meetings(users: dict, papers: dict, organisations: dict):
     )
     requests["other"] = PanelRequest.objects.create(
         text="Another panel's request",
-        owner_organisation=elsewhere,
+        owner_organisation=organisations["mps"],
         owner_post="Chief Executive",
         raised_at=meetings["other"],
         due_at=later,
