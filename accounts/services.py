@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from risks.choices import Role
-from risks.models import Membership, Organisation, PanelMember
+from risks.models import Membership, Organisation, Panel, PanelMember
 from risks.recording import record, record_delete
 
 from . import selectors, tokens
@@ -21,6 +21,8 @@ from .provider_config import Provider
 logger = logging.getLogger("accounts.sign_in")
 
 SIGN_IN_REASON = "from sign-in groups"
+# The panel a "panel" group seats people on when no panel exists yet.
+DEFAULT_PANEL_NAME = "MPS-MOPAC Joint Audit Panel"
 ROLES = {"reader": Role.READER, "owner": Role.RISK_OWNER, "governance": Role.GOVERNANCE}
 RANK = {Role.READER: 1, Role.RISK_OWNER: 2, Role.GOVERNANCE: 3}
 SIGN_IN_LINK_LIFETIME = timedelta(minutes=10)
@@ -105,6 +107,20 @@ def access_from_groups(*, provider: Provider, claims: dict) -> SignInAccess:
     return SignInAccess(organisation=organisation, role=role, panel=panel)
 
 
+def _signed_in_panel(user) -> Panel:
+    """Return the panel the "panel" group seats people on: the first one.
+
+    With one panel (today) that is the panel; a database with none yet gets one
+    over every organisation, recorded like any other sign-in change.
+    """
+    panel = Panel.objects.order_by("pk").first()
+    if panel is None:
+        panel = Panel(name=DEFAULT_PANEL_NAME)
+        record(panel, user=user, reason=SIGN_IN_REASON, at=None)
+        panel.organisations.set(Organisation.objects.all())
+    return panel
+
+
 @transaction.atomic
 def membership_sync_from_sign_in(*, user, access: SignInAccess) -> list[str]:
     """Make the user's membership and panel seat follow their groups; say what changed.
@@ -138,7 +154,8 @@ def membership_sync_from_sign_in(*, user, access: SignInAccess) -> list[str]:
         changes.append(f"now {access.role} of {access.organisation.short_name}")
     seat = PanelMember.objects.filter(user=user).first()
     if access.panel and seat is None:
-        record(PanelMember(user=user), user=user, reason=SIGN_IN_REASON, at=None)
+        seat = PanelMember(user=user, panel=_signed_in_panel(user))
+        record(seat, user=user, reason=SIGN_IN_REASON, at=None)
         changes.append("joined the Audit Panel")
     elif seat is not None and not access.panel:
         record_delete(seat, user=user, reason=SIGN_IN_REASON, at=None)

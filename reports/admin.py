@@ -8,7 +8,15 @@ from django.contrib import admin
 
 from risks.admin import ReadOnlyHistoryAdmin
 
-from .models import Clearance, PanelPaper, PaperSection, Publication
+from .models import (
+    AgendaItem,
+    Clearance,
+    Meeting,
+    PanelPaper,
+    PanelRequest,
+    PaperSection,
+    Publication,
+)
 
 
 class ViewOnlyMixin:
@@ -50,3 +58,26 @@ class PublicationAdmin(ViewOnlyMixin, ReadOnlyHistoryAdmin):
     list_display = ["paper", "version", "revision", "status", "published_at"]
     list_filter = ["status"]
     list_select_related = ["paper"]
+
+
+class AgendaItemInline(ViewOnlyMixin, admin.TabularInline):
+    model = AgendaItem
+    extra = 0
+    fields = ["order", "number", "kind", "title", "paper", "period"]
+
+
+@admin.register(Meeting)
+class MeetingAdmin(ViewOnlyMixin, ReadOnlyHistoryAdmin):
+    """Meetings change on their pages (/reports/meetings/), by governance."""
+
+    list_display = ["date", "panel", "marking"]
+    list_filter = ["panel"]
+    list_select_related = ["panel"]
+    inlines = [AgendaItemInline]
+
+
+@admin.register(PanelRequest)
+class PanelRequestAdmin(ViewOnlyMixin, ReadOnlyHistoryAdmin):
+    list_display = ["text", "owner_organisation", "due_at", "status"]
+    list_filter = ["status"]
+    list_select_related = ["owner_organisation", "due_at__panel"]

@@ -7,10 +7,10 @@ written afresh. Contacts are posts and role mailboxes, never people.
 from datetime import date, datetime, timedelta
 
 from risks.choices import Marking
-from risks.models import ReportingPeriod, Theme
+from risks.models import Organisation, Panel, ReportingPeriod, Theme
 
-from . import services
-from .models import PanelPaper, SectionKind
+from . import meeting_services, services
+from .models import AgendaItemKind, Meeting, PanelPaper, PanelRequest, SectionKind
 
 TITLE = "Alignment of MOPAC and Met Risks"
 MEETING_DATE = date(2019, 9, 18)
@@ -28,7 +28,15 @@ PAPER = {
     ),
     "marking": Marking.OFFICIAL,
     "include_heat_maps": True,
+    "include_matters_arising": True,
 }
+# The June meeting, at which the Panel asked for the finance report.
+JUNE_MEETING = date(2019, 6, 19)
+FINANCE_REQUEST = "The Panel asked for a report on the aligned finance risk."
+FINANCE_OWNER = ("mopac", "Chief Finance Officer")
+FINANCE_ANSWERED_IN = "section 3, Aligned Finance risk (oral update)"
+# Items 8a and 8b: each organisation's register as at the paper's quarter end.
+REGISTER_ITEMS = (("8a", "mopac"), ("8b", "mps"))
 
 SUMMARY = """\
 This paper reports, quarter by quarter, on the risks that MOPAC and the Met
@@ -276,6 +284,90 @@ def load_demo_paper(*, user, at: datetime) -> PanelPaper:
         reason="Demo paper drafted",
         at=at,
     )
+    # On the September agenda before its sections are written, so that the
+    # paper's last change stays its last section.
+    load_demo_meetings(paper, label=label, user=user, at=at + timedelta(seconds=30))
     add_sections(paper, user=user, at=at)
     paper.refresh_from_db()
+    answer_finance_request(paper, user=user, at=at + timedelta(minutes=30))
     return paper
+
+
+def _meeting(panel: Panel, day: date, *, user, at: datetime) -> Meeting:
+    meeting = Meeting.objects.filter(panel=panel, date=day).first()
+    if meeting is None:
+        meeting = meeting_services.meeting_create(
+            panel=panel,
+            data={"date": day, "marking": Marking.OFFICIAL},
+            user=user,
+            reason="Meeting scheduled",
+            at=at,
+        )
+    return meeting
+
+
+def load_demo_meetings(paper: PanelPaper, *, label: str, user, at: datetime) -> None:
+    """The June and September 2019 meetings, the agenda and the finance request.
+
+    The meetings were scheduled in June, when the Panel asked for the finance
+    report; the paper (5b) and both registers (8a, 8b) go on the September
+    agenda when the paper is drafted (`at`).
+    """
+    panel = Panel.objects.get(name=paper.meeting)
+    scheduled = datetime.combine(JUNE_MEETING, datetime.min.time(), at.tzinfo)
+    scheduled += timedelta(days=-14, hours=10)
+    june = _meeting(panel, JUNE_MEETING, user=user, at=scheduled)
+    september = _meeting(panel, MEETING_DATE, user=user, at=scheduled)
+    if not PanelRequest.objects.filter(raised_at=june, text=FINANCE_REQUEST).exists():
+        organisation, post = FINANCE_OWNER
+        meeting_services.panel_request_create(
+            raised_at=june,
+            data={
+                "text": FINANCE_REQUEST,
+                "owner_organisation": Organisation.objects.get(slug=organisation),
+                "owner_post": post,
+                "due_at": september,
+            },
+            user=user,
+            today=JUNE_MEETING,
+            at=scheduled + timedelta(days=15),
+        )
+    if september.items.exists():
+        return
+    items = [{"number": PAPER["agenda_item"], "kind": AgendaItemKind.PAPER}]
+    for number, slug in REGISTER_ITEMS:
+        period = ReportingPeriod.objects.filter(
+            organisation__slug=slug, label=label
+        ).first()
+        if period is not None:
+            items.append(
+                {"number": number, "kind": AgendaItemKind.REGISTER, "period": period}
+            )
+    for order, item in enumerate(items, start=1):
+        meeting_services.agenda_item_create(
+            meeting=september,
+            data={"order": order * 10, "paper": paper, **item},
+            user=user,
+            at=at + timedelta(seconds=order),
+        )
+
+
+def answer_finance_request(paper: PanelPaper, *, user, at: datetime) -> None:
+    """Record that 5b's oral update answers the June request (once)."""
+    request = PanelRequest.objects.filter(
+        text=FINANCE_REQUEST, due_at=paper.panel_meeting_id
+    ).first()
+    if request is None or request.answered_by_id is not None:
+        return
+    meeting_services.panel_request_update(
+        request=request,
+        data={
+            "status": "answered",
+            "answered_by": paper,
+            "answered_in": FINANCE_ANSWERED_IN,
+        },
+        expected_version=request.version,
+        user=user,
+        reason="Answered by the paper's oral update",
+        at=at,
+    )

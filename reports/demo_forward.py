@@ -29,6 +29,7 @@ from risks.models import (
     Action,
     Control,
     Organisation,
+    Panel,
     ReportingPeriod,
     Review,
     Risk,
@@ -36,9 +37,9 @@ from risks.models import (
     Theme,
 )
 
-from . import services
+from . import meeting_services, services
 from .bulk_history import BATCH_SIZE, attribute, history_rows, snapshot_risk_themes
-from .demo import TITLE
+from .demo import REGISTER_ITEMS, TITLE
 from .demo_forward_plan import (
     FIRST_DAY,
     ChildPlan,
@@ -51,7 +52,7 @@ from .demo_forward_plan import (
     plan_carry_forward,
     topic_for,
 )
-from .models import PanelPaper, SectionKind
+from .models import AgendaItemKind, Meeting, PanelPaper, SectionKind
 
 # The last day the 2019 demo describes: loading up to it adds nothing.
 LAST_2019_DAY = FIRST_DAY - timedelta(days=1)
@@ -581,4 +582,38 @@ def _draft_next_paper(plan: Plan, until: date, users, tz: ZoneInfo) -> PanelPape
             at=at + timedelta(minutes=index),
         )
     paper.refresh_from_db()
+    _put_on_agenda(paper, period.label, user=user, at=at + timedelta(seconds=30))
+    paper.refresh_from_db()
     return paper
+
+
+def _put_on_agenda(paper: PanelPaper, label: str, *, user, at: datetime) -> None:
+    """The next meeting, with the paper (5b) and both registers (8a, 8b) on it."""
+    panel = Panel.objects.get(name=paper.meeting)
+    meeting = Meeting.objects.filter(panel=panel, date=paper.meeting_date).first()
+    if meeting is None:
+        meeting = meeting_services.meeting_create(
+            panel=panel,
+            data={"date": paper.meeting_date, "marking": Marking.OFFICIAL},
+            user=user,
+            reason="Meeting scheduled",
+            at=at,
+        )
+    if meeting.items.exists():
+        return
+    items = [{"number": paper.agenda_item, "kind": AgendaItemKind.PAPER}]
+    for number, slug in REGISTER_ITEMS:
+        period = ReportingPeriod.objects.filter(
+            organisation__slug=slug, label=label
+        ).first()
+        if period is not None:
+            items.append(
+                {"number": number, "kind": AgendaItemKind.REGISTER, "period": period}
+            )
+    for order, item in enumerate(items, start=1):
+        meeting_services.agenda_item_create(
+            meeting=meeting,
+            data={"order": order * 10, "paper": paper, **item},
+            user=user,
+            at=at + timedelta(seconds=order),
+        )

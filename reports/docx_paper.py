@@ -75,6 +75,8 @@ class PaperWriter:
         self._title_block()
         if doc.summary:
             self._summary()
+        if doc.show_matters_arising:
+            self._matters_arising()
         number = 0
         for section in doc.body:
             number += 1
@@ -148,6 +150,33 @@ class PaperWriter:
             parts.keep_with_next(parts.heading(box, section.title, 2))
             self._section_text(box, section, level=2)
         parts.space_after_table(self.document)
+
+    def _matters_arising(self) -> None:
+        """The Panel's requests due at the meeting, in a table as the PDF has them."""
+        doc = self.doc
+        document = self.document
+        parts.keep_with_next(parts.heading(document, doc.matters_arising_title, 1))
+        if not doc.matters_arising:
+            parts.paragraph(document, doc.no_matters_arising_text)
+            return
+        parts.caption(
+            document,
+            "Requests of the Panel due at this meeting, their status and where "
+            "each is answered",
+        )
+        table = parts.grid_table(document, 5, self.width)
+        parts.table_row(
+            table,
+            ("Request", "Raised", "Owner", "Status", "Where answered"),
+            header=True,
+        )
+        for matter in doc.matters_arising:
+            text = doc.withheld_request_text if matter.withheld else matter.text
+            answered = matter.answered or "Not yet answered"
+            parts.table_row(
+                table, (text, matter.raised, matter.owner, matter.status, answered)
+            )
+        parts.space_after_table(document)
 
     def _numbered(self, section: RenderedSection, number: int, *, paragraphs: bool):
         title = parts.heading(self.document, "", 1)

@@ -115,6 +115,7 @@ class PaperForm(GovukFormMixin, RevisionedForm, forms.ModelForm):
                 "marking",
                 "themes",
                 "include_heat_maps",
+                "include_matters_arising",
                 "reason",
             ]
         )

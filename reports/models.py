@@ -7,7 +7,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from risks.choices import Marking
-from risks.models import Organisation, Theme
+from risks.models import Organisation, Panel, ReportingPeriod, Theme
 
 
 class SectionKind(models.TextChoices):
@@ -80,6 +80,20 @@ class PanelPaper(models.Model):
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    panel_meeting = models.ForeignKey(
+        "Meeting",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="papers",
+        help_text="The meeting the paper goes to (set by its agenda item).",
+    )
+    include_matters_arising = models.BooleanField(
+        "include matters arising",
+        default=False,
+        help_text="Add a generated section listing the Panel's requests due at "
+        "this meeting, their status and where each is answered.",
     )
 
     history = HistoricalRecords(m2m_fields=[themes])
@@ -315,3 +329,232 @@ class RegisterReport(models.Model):
     def stored_file(self):
         """The stored PDF or .docx, as the format says."""
         return self.docx if self.file_format == FileFormat.DOCX else self.pdf
+
+
+# --- Meetings, their agenda and the Panel's requests ------------------------------
+
+
+class Meeting(models.Model):
+    """One meeting of a panel: its date, marking and agenda."""
+
+    panel = models.ForeignKey(Panel, on_delete=models.PROTECT, related_name="meetings")
+    date = models.DateField()
+    marking = models.CharField(
+        "protective marking",
+        max_length=20,
+        choices=Marking,
+        default=Marking.OFFICIAL,
+        help_text="The least the agenda pack is marked; an item marked higher "
+        "raises it.",
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-date", "panel"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["panel", "date"],
+                name="meeting_one_per_panel_and_day",
+                violation_error_message="The panel already meets on that day.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.panel}, {self.date:%d %B %Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:meeting_detail", args=[self.pk])
+
+
+class AgendaItemKind(models.TextChoices):
+    PAPER = "paper", "The joint paper"
+    REGISTER = "register", "An organisation's register report"
+    TITLED = "titled", "A titled item without a document"
+
+
+class AgendaItem(models.Model):
+    """One item on a meeting's agenda, in order."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
+    number = models.CharField("agenda item", max_length=10, help_text='e.g. "5b".')
+    order = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=10, choices=AgendaItemKind)
+    title = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Needed for a titled item; papers and registers have their own.",
+    )
+    paper = models.ForeignKey(
+        PanelPaper,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agenda_items",
+    )
+    period = models.ForeignKey(
+        ReportingPeriod,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The register is reported as at the end of this period.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["meeting", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "number"],
+                name="agenda_item_number_once_per_meeting",
+                violation_error_message="That item number is already on the agenda.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        kind=AgendaItemKind.PAPER,
+                        paper__isnull=False,
+                        period__isnull=True,
+                    )
+                    | Q(
+                        kind=AgendaItemKind.REGISTER,
+                        paper__isnull=True,
+                        period__isnull=False,
+                    )
+                    | (
+                        Q(
+                            kind=AgendaItemKind.TITLED,
+                            paper__isnull=True,
+                            period__isnull=True,
+                        )
+                        & ~Q(title="")
+                    )
+                ),
+                name="agenda_item_kind_has_its_document",
+                violation_error_message="A paper item needs a paper, a register item "
+                "a reporting period, and a titled item a title (and nothing else).",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.label}"
+
+    @property
+    def label(self) -> str:
+        """The item's title as the agenda prints it (drafts' titles aside)."""
+        if self.title:
+            return self.title
+        if self.kind == AgendaItemKind.REGISTER:
+            return (
+                f"{self.period.organisation.short_name} corporate risk register, "
+                f"{self.period.label}"
+            )
+        return self.get_kind_display()
+
+
+class RequestStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ANSWERED = "answered", "Answered"
+    CLOSED = "closed", "Closed"
+
+
+class PanelRequest(models.Model):
+    """Something the Panel asked for at one meeting, to come back at a later one."""
+
+    text = models.TextField(help_text="What the Panel asked for, as minuted.")
+    owner_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+"
+    )
+    owner_post = models.CharField(
+        max_length=200, help_text="The post that answers it, never a name."
+    )
+    raised_at = models.ForeignKey(
+        Meeting, on_delete=models.PROTECT, related_name="requests_raised"
+    )
+    due_at = models.ForeignKey(
+        Meeting, on_delete=models.PROTECT, related_name="requests_due"
+    )
+    status = models.CharField(
+        max_length=10, choices=RequestStatus, default=RequestStatus.OPEN
+    )
+    answered_by = models.ForeignKey(
+        PanelPaper,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="answered_requests",
+        help_text="The paper that answers it.",
+    )
+    answered_in = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text='Where in that paper, e.g. "section 3, oral update".',
+    )
+    is_sensitive = models.BooleanField(
+        "OFFICIAL-SENSITIVE",
+        default=False,
+        help_text="Its text is left out of public editions.",
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_at__date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=RequestStatus.ANSWERED)
+                | Q(answered_by__isnull=False),
+                name="panel_request_answered_names_paper",
+                violation_error_message="Say which paper answered the request.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class MeetingPack(models.Model):
+    """A stored agenda pack: one PDF of a meeting's published items, one edition.
+
+    `key` is a digest of what went into it (each item's published file, the
+    register's data version, the cover's fields): while it is unchanged the
+    stored pack is served again; any item that changes makes a new key.
+    """
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="packs")
+    edition = models.CharField(max_length=10)
+    key = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=10,
+        choices=RegisterReportStatus,
+        default=RegisterReportStatus.RENDERING,
+    )
+    pdf = models.FileField(upload_to="meeting-packs/", blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    page_count = models.PositiveIntegerField(default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "edition", "key"],
+                name="meeting_pack_one_per_content",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} pack ({self.edition}, {self.status})"

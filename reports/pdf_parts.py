@@ -402,25 +402,50 @@ def _number_pages(joined: pikepdf.Pdf, numbers: list[pikepdf.Pdf]) -> None:
         )
 
 
+def _titled(title: str, offset: int, children: list[_Bookmark]) -> _Bookmark:
+    """One bookmark for a whole part, at its first page, over the part's own."""
+    return _Bookmark(
+        title=title,
+        destination=[offset, pikepdf.Name.Fit],
+        closed=False,
+        children=children,
+    )
+
+
 def join(
-    parts: Sequence[bytes], numbers: Sequence[bytes] | Callable[[], Sequence[bytes]]
+    parts: Sequence[bytes],
+    numbers: Sequence[bytes] | Callable[[], Sequence[bytes]],
+    *,
+    titles: Sequence[str] | None = None,
 ) -> bytes:
     """Join tagged part PDFs into one and draw the page numbers on it.
 
     `numbers` may be a function that waits for them: it is called only once the
     parts are joined, so that they can be rendered meanwhile. Same parts, same
     bytes: the file identifier is derived from the content.
+
+    Parts of one long document continue each other's bookmarks. Separate
+    documents (an agenda pack's items) are given `titles`, one per part: each
+    part then gets a bookmark of its own with the part's bookmarks under it.
     """
     opened = [pikepdf.open(io.BytesIO(pdf)) for pdf in parts]
     numbered: list[pikepdf.Pdf] = []
+    if titles is not None and len(titles) != len(parts):
+        raise ValueError(f"{len(titles)} titles for {len(parts)} parts.")
     try:
         joined = opened[0]
         document, parent_numbers = _structure(joined)
         bookmarks = _bookmarks(joined, 0)
+        if titles is not None:
+            bookmarks = [_titled(titles[0], 0, bookmarks)]
         destinations = _destinations(joined, 0)
-        for part in opened[1:]:
+        for index, part in enumerate(opened[1:], start=1):
             offset = len(joined.pages)
-            _continue_bookmarks(bookmarks, _bookmarks(part, offset))
+            if titles is not None:
+                own = _bookmarks(part, offset)
+                bookmarks.append(_titled(titles[index], offset, own))
+            else:
+                _continue_bookmarks(bookmarks, _bookmarks(part, offset))
             for name, location in _destinations(part, offset).items():
                 destinations.setdefault(name, location)
             _append_part(joined, document, parent_numbers, part)

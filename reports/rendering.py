@@ -10,6 +10,7 @@ from datetime import UTC, datetime, time
 
 from django.db.models import Max, Min, Subquery
 from django.template.loader import render_to_string
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 from django.utils.text import slugify
 
@@ -17,7 +18,15 @@ from risks.choices import Marking
 
 from .appendix import Appendix, build_appendix
 from .markdown import render_markdown
-from .models import CLOSING_KINDS, SUMMARY_KINDS, PanelPaper, PaperSection, SectionKind
+from .models import (
+    CLOSING_KINDS,
+    SUMMARY_KINDS,
+    PanelPaper,
+    PanelRequest,
+    PaperSection,
+    RequestStatus,
+    SectionKind,
+)
 
 FULL = "full"
 PUBLIC = "public"
@@ -41,6 +50,24 @@ WITHHELD = (
     "This section is OFFICIAL-SENSITIVE and is not included in the public edition."
 )
 PUBLIC_NOTE = "Public edition: OFFICIAL-SENSITIVE content has been removed."
+MATTERS_ARISING = "Matters arising"
+NO_MATTERS_ARISING = "The Panel has no requests due at this meeting."
+REQUEST_WITHHELD = (
+    "This request is OFFICIAL-SENSITIVE and is not included in the public edition."
+)
+
+
+@dataclass(frozen=True)
+class MatterArising:
+    """One request of the Panel due at the paper's meeting, as the paper prints it."""
+
+    text: str
+    withheld: bool
+    is_sensitive: bool
+    raised: str  # "19 June 2019"
+    owner: str  # "MOPAC, Chief Finance Officer"
+    status: str
+    answered: str  # where it is answered, or "" while open
 
 
 @dataclass(frozen=True)
@@ -73,6 +100,12 @@ class PaperDocument:
     oral_update_text: str = ORAL_UPDATE
     withheld_text: str = WITHHELD
     public_note: str = PUBLIC_NOTE
+    # The generated "Matters arising" section, when the paper includes it.
+    show_matters_arising: bool = False
+    matters_arising: tuple[MatterArising, ...] = ()
+    matters_arising_title: str = MATTERS_ARISING
+    no_matters_arising_text: str = NO_MATTERS_ARISING
+    withheld_request_text: str = REQUEST_WITHHELD
 
     @property
     def is_public(self) -> bool:
@@ -87,6 +120,7 @@ class PaperDocument:
             self.paper.marking == Marking.OFFICIAL_SENSITIVE
             or any(s.is_sensitive for s in (*self.summary, *self.body, *self.closing))
             or self.appendix.has_sensitive
+            or any(m.is_sensitive for m in self.matters_arising)
         )
         return (Marking.OFFICIAL_SENSITIVE if sensitive else Marking.OFFICIAL).label
 
@@ -163,6 +197,44 @@ def _history_dates(paper: PanelPaper) -> tuple[datetime, datetime]:
     return created, modified
 
 
+def _answered(request: PanelRequest, paper: PanelPaper) -> str:
+    """Say where a request is answered: this paper, or another agenda item."""
+    if request.answered_by is None:
+        return ""
+    answer = request.answered_by
+    where = (
+        "In this paper"
+        if answer.pk == paper.pk
+        else f"Agenda item {answer.agenda_item}, {answer.title}"
+    )
+    return f"{where}, {request.answered_in}" if request.answered_in else where
+
+
+def build_matters_arising(
+    paper: PanelPaper, *, public: bool
+) -> tuple[MatterArising, ...]:
+    """Return the requests due at the paper's meeting (one query), oldest first."""
+    if paper.panel_meeting_id is None:
+        return ()
+    requests = (
+        PanelRequest.objects.filter(due_at_id=paper.panel_meeting_id)
+        .select_related("raised_at", "owner_organisation", "answered_by")
+        .order_by("raised_at__date", "pk")
+    )
+    return tuple(
+        MatterArising(
+            text="" if public and r.is_sensitive else r.text,
+            withheld=public and r.is_sensitive,
+            is_sensitive=r.is_sensitive,
+            raised=date_format(r.raised_at.date, "j F Y"),
+            owner=f"{r.owner_organisation.short_name}, {r.owner_post}",
+            status=RequestStatus(r.status).label,
+            answered=_answered(r, paper),
+        )
+        for r in requests
+    )
+
+
 def build_document(
     paper: PanelPaper, *, edition: str = FULL, links: bool = True
 ) -> PaperDocument:
@@ -189,6 +261,12 @@ def build_document(
         appendix=build_appendix(paper, public=public),
         created=created,
         modified=modified,
+        show_matters_arising=paper.include_matters_arising,
+        matters_arising=(
+            build_matters_arising(paper, public=public)
+            if paper.include_matters_arising
+            else ()
+        ),
     )
 
 

@@ -1,11 +1,20 @@
-"""Who may read which panel papers, decided in the query."""
+"""Who may read which panel papers and meetings, decided in the query."""
 
-from django.db.models import Exists, OuterRef, QuerySet
+from datetime import date
+
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from risks import access
 from risks.models import Membership, PanelMember
 
-from .models import PanelPaper, Publication, PublicationStatus
+from .models import (
+    Meeting,
+    PanelPaper,
+    PanelRequest,
+    Publication,
+    PublicationStatus,
+    RequestStatus,
+)
 
 
 def can_draft(user) -> bool:
@@ -93,3 +102,45 @@ def published_faces(papers: list[PanelPaper]) -> dict[int, PanelPaper]:
 def published_face(paper: PanelPaper) -> PanelPaper:
     """Return the paper as it read at its latest published revision (or as it is)."""
     return published_faces([paper]).get(paper.pk, paper)
+
+
+# --- Meetings -------------------------------------------------------------------
+
+
+def viewable_meetings(user) -> QuerySet[Meeting]:
+    """Return the meetings of the panels the user sits on or prepares (access.py)."""
+    return Meeting.objects.filter(panel__in=access.viewable_panels(user))
+
+
+def manageable_meetings(user) -> QuerySet[Meeting]:
+    """Return the meetings whose agenda and requests the user may change."""
+    return Meeting.objects.filter(panel__in=access.managed_panels(user))
+
+
+def next_meeting_requests(user, today: date) -> list[PanelRequest]:
+    """Return the requests due at each managed panel's next meeting (from today)."""
+    upcoming = (
+        manageable_meetings(user)
+        .filter(date__gte=today, panel=OuterRef("due_at__panel"))
+        .order_by("date")
+        .values("pk")[:1]
+    )
+    return list(
+        PanelRequest.objects.filter(due_at=Subquery(upcoming))
+        .exclude(status=RequestStatus.CLOSED)
+        .select_related("due_at__panel", "owner_organisation", "answered_by")
+        .order_by("due_at__date", "pk")
+    )
+
+
+def open_requests_due(paper: PanelPaper) -> list[PanelRequest]:
+    """Return the open requests due at the paper's meeting (none without one)."""
+    if paper.panel_meeting_id is None:
+        return []
+    return list(
+        PanelRequest.objects.filter(
+            due_at_id=paper.panel_meeting_id, status=RequestStatus.OPEN
+        )
+        .select_related("raised_at", "owner_organisation")
+        .order_by("raised_at__date", "pk")
+    )

@@ -45,6 +45,7 @@ PAPER_FIELDS = (
     "period_end",
     "marking",
     "include_heat_maps",
+    "include_matters_arising",
 )
 SECTION_FIELDS = ("kind", "heading", "body", "order", "oral_update", "is_sensitive")
 # Kinds a paper has at most once; numbered (body) sections may repeat.

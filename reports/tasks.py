@@ -174,3 +174,12 @@ def render_register_report(report_id: int) -> str:
     from .register_services import register_report_render
 
     return register_report_render(report_id)
+
+
+@task
+def render_meeting_pack(pack_id: int) -> str:
+    """Render a meeting's agenda pack (one edition) and store it."""
+    # Imported here: the renderer is heavy and must not be loaded by models/urls.
+    from .pack_services import pack_render
+
+    return pack_render(pack_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import editor, register, render
+from .views import editor, meetings, register, render
 
 app_name = "reports"
 
@@ -44,5 +44,26 @@ urlpatterns += [
         "register/<slug:slug>/docx/",
         register.register_report_docx,
         name="register_docx",
+    ),
+]
+
+# Panel meetings, their agenda, requests and agenda pack (reports/views/meetings.py).
+urlpatterns += [
+    path("meetings/", meetings.meeting_list, name="meetings"),
+    path("meetings/new/", meetings.meeting_create, name="meeting_create"),
+    path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting_detail"),
+    path("meetings/<int:pk>/edit/", meetings.meeting_update, name="meeting_update"),
+    path("meetings/<int:pk>/pack/", meetings.meeting_pack, name="meeting_pack"),
+    path("meetings/<int:pk>/items/new/", meetings.item_create, name="item_create"),
+    path("meetings/items/<int:pk>/delete/", meetings.item_delete, name="item_delete"),
+    path(
+        "meetings/<int:pk>/requests/new/",
+        meetings.request_create,
+        name="request_create",
+    ),
+    path(
+        "meetings/requests/<int:pk>/edit/",
+        meetings.request_update,
+        name="request_update",
     ),
 ]

@@ -23,6 +23,7 @@ from .choices import Role
 from .models import (
     Membership,
     Organisation,
+    Panel,
     PanelMember,
     ReportingPeriod,
     Risk,
@@ -251,3 +252,40 @@ def managed_organisations(user: User) -> QuerySet[Organisation]:
     return Organisation.objects.filter(
         memberships__user=user, memberships__role=Role.GOVERNANCE
     )
+
+
+def _governs_panel(user: User) -> Exists:
+    """The panel oversees an organisation the user is a governance officer of."""
+    return Exists(
+        Panel.organisations.through.objects.filter(
+            panel=OuterRef("pk"),
+            organisation__memberships__user=user,
+            organisation__memberships__role=Role.GOVERNANCE,
+        )
+    )
+
+
+def viewable_panels(user: User) -> QuerySet[Panel]:
+    """Return the panels whose meetings the user may read.
+
+    Members of a panel read its meetings (and of those, only what is published);
+    governance officers of an organisation it oversees prepare them. Members of
+    another panel, and readers and risk owners, see none.
+    """
+    panels = Panel.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return panels.none()
+    if user.is_superuser:
+        return panels
+    seat = Exists(PanelMember.objects.filter(user=user, panel=OuterRef("pk")))
+    return panels.filter(seat | _governs_panel(user))
+
+
+def managed_panels(user: User) -> QuerySet[Panel]:
+    """Return the panels whose meetings and requests the user may change."""
+    panels = Panel.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return panels.none()
+    if user.is_superuser:
+        return panels
+    return panels.filter(_governs_panel(user))

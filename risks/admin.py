@@ -9,6 +9,7 @@ from .models import (
     Control,
     Membership,
     Organisation,
+    Panel,
     PanelMember,
     ReportingPeriod,
     Review,
@@ -38,9 +39,19 @@ class MembershipAdmin(ReadOnlyHistoryAdmin):
     list_filter = ["organisation", "role"]
 
 
+@admin.register(Panel)
+class PanelAdmin(ReadOnlyHistoryAdmin):
+    """Another joint committee is added here, with its organisations."""
+
+    list_display = ["name"]
+    filter_horizontal = ["organisations"]
+
+
 @admin.register(PanelMember)
 class PanelMemberAdmin(ReadOnlyHistoryAdmin):
-    list_display = ["user", "post_title"]
+    list_display = ["user", "panel", "post_title"]
+    list_filter = ["panel"]
+    list_select_related = ["user", "panel"]
 
 
 @admin.register(Theme)

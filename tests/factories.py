@@ -11,6 +11,7 @@ from risks.models import (
     Control,
     Membership,
     Organisation,
+    Panel,
     PanelMember,
     ReportingPeriod,
     Review,
@@ -49,11 +50,34 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     post_title = "Head of Assurance"
 
 
+class PanelFactory(factory.django.DjangoModelFactory):
+    """A panel over the given organisations (default: every organisation so far)."""
+
+    class Meta:
+        model = Panel
+        django_get_or_create = ["name"]
+        skip_postgeneration_save = True
+
+    name = "MPS-MOPAC Joint Audit Panel"
+
+    @factory.post_generation
+    def organisations(self, create, extracted, **kwargs):
+        if create:
+            wanted = Organisation.objects.all() if extracted is None else extracted
+            self.organisations.add(*wanted)
+
+
+def _the_panel() -> Panel:
+    """The one panel most tests need: the first, else a new one over every body."""
+    return Panel.objects.order_by("pk").first() or PanelFactory()
+
+
 class PanelMemberFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = PanelMember
 
     user = factory.SubFactory(UserFactory)
+    panel = factory.LazyFunction(_the_panel)
 
 
 class ThemeFactory(factory.django.DjangoModelFactory):

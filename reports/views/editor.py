@@ -128,7 +128,12 @@ def paper_list(request: HttpRequest) -> HttpResponse:
         ]
         shown = faces.get(paper.pk, paper)
         rows.append({"paper": shown, "state": state, "versions": versions})
-    context = {"rows": rows, "can_draft": can_draft}
+    context = {
+        "rows": rows,
+        "can_draft": can_draft,
+        # Governance prepares meetings; panel members read them.
+        "can_see_meetings": can_draft or access.is_panel_member(user),
+    }
     return render(request, "reports/paper_list.html", context)
 
 
@@ -208,6 +213,7 @@ def _editor_context(request: HttpRequest, paper: PanelPaper, form) -> dict:
             for p in paper.publications.all()
             if p.status == PublicationStatus.PUBLISHED
         ],
+        "open_requests": selectors.open_requests_due(paper),
     }
 
 

@@ -22,13 +22,23 @@ from ..models import (
     Control,
     Membership,
     Organisation,
+    Panel,
     PanelMember,
     ReportingPeriod,
     Risk,
     Theme,
 )
 from . import mopac, mps
-from .people import ADMIN, GOVERNANCE, ORGANISATIONS, PERIODS, SETUP_AT, THEMES, USERS
+from .people import (
+    ADMIN,
+    GOVERNANCE,
+    ORGANISATIONS,
+    PANEL_NAME,
+    PERIODS,
+    SETUP_AT,
+    THEMES,
+    USERS,
+)
 from .specs import (
     ActionSpec,
     Change,
@@ -118,6 +128,7 @@ def _load_people(state: _State, password: str) -> None:
         state.organisations[spec.slug] = _ensure_organisation(spec, by=admin)
     for name in THEMES:
         state.themes[name] = _ensure_theme(name, by=admin)
+    panel = _ensure_panel(list(state.organisations.values()), by=admin)
     for spec in USERS:
         user = admin if spec is ADMIN else _ensure_user(spec, password_hash)
         state.users[spec.username] = user
@@ -125,7 +136,7 @@ def _load_people(state: _State, password: str) -> None:
             organisation = state.organisations[spec.organisation]
             _ensure_membership(spec, user, organisation, by=admin)
         if spec.panel_member:
-            _ensure_panel_member(spec, user, by=admin)
+            _ensure_panel_member(spec, user, panel, by=admin)
 
 
 def _ensure_user(spec: UserSpec, password_hash: str):
@@ -175,9 +186,21 @@ def _ensure_membership(spec: UserSpec, user, organisation: Organisation, *, by):
         _save(membership, by=by, reason="Demo user reset by load_demo", at=None)
 
 
-def _ensure_panel_member(spec: UserSpec, user, *, by) -> None:
+def _ensure_panel(organisations: list[Organisation], *, by) -> Panel:
+    """The joint Audit Panel over the demo organisations (its meetings: reports)."""
+    panel = Panel.objects.filter(name=PANEL_NAME).first()
+    if panel is None:
+        panel = Panel(name=PANEL_NAME)
+        _save(panel, by=by, reason="Panel set up", at=SETUP_AT)
+    missing = set(organisations) - set(panel.organisations.all())
+    if missing:
+        panel.organisations.add(*sorted(missing, key=lambda o: o.pk))
+    return panel
+
+
+def _ensure_panel_member(spec: UserSpec, user, panel: Panel, *, by) -> None:
     panel_member = PanelMember.objects.filter(user=user).first()
-    wanted = {"post_title": spec.post_title}
+    wanted = {"post_title": spec.post_title, "panel": panel}
     if panel_member is None:
         _save(PanelMember(user=user, **wanted), by=by, reason="Demo user", at=SETUP_AT)
     elif _differs(panel_member, wanted):

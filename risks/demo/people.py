@@ -73,6 +73,9 @@ USERS = (
 # Each organisation's governance officer runs its quarterly cycle.
 GOVERNANCE = {"mopac": "mopac-governance", "mps": "met-governance"}
 
+# The joint committee over both organisations; the panel member sits on it.
+PANEL_NAME = "MPS-MOPAC Joint Audit Panel"
+
 THEMES = (
     "Community engagement",
     "Crime prevention",

@@ -1,6 +1,6 @@
 """Models of the risk register."""
 
-from .organisations import Membership, Organisation, PanelMember
+from .organisations import Membership, Organisation, Panel, PanelMember
 from .periods import ReportingPeriod, Review
 from .reminders import ReminderLog
 from .risks import (
@@ -19,6 +19,7 @@ __all__ = [
     "Control",
     "Membership",
     "Organisation",
+    "Panel",
     "PanelMember",
     "ReminderLog",
     "ReportingPeriod",

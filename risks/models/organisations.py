@@ -1,4 +1,4 @@
-"""Organisations, their members' roles, and the panel-member capability."""
+"""Organisations, their members' roles, the panels over them and panel seats."""
 
 from django.conf import settings
 from django.db import models
@@ -54,12 +54,36 @@ class Membership(models.Model):
         return f"{self.post_title} ({self.organisation}, {self.get_role_display()})"
 
 
+class Panel(models.Model):
+    """A joint audit committee over one or more organisations' registers.
+
+    Today the MPS-MOPAC Joint Audit Panel over MOPAC and the MPS; another force
+    and its PCC would be another row, with its own organisations and members.
+    """
+
+    name = models.CharField(max_length=200, unique=True)
+    organisations = models.ManyToManyField(
+        Organisation,
+        related_name="panels",
+        help_text="The organisations whose registers and papers it oversees.",
+    )
+
+    history = HistoricalRecords(m2m_fields=[organisations])
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class PanelMember(models.Model):
-    """Audit Panel membership: reads published papers and aligned risks only."""
+    """A seat on a panel: reads its published papers and aligned risks only."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="panel_member"
     )
+    panel = models.ForeignKey(Panel, on_delete=models.PROTECT, related_name="members")
     post_title = models.CharField(max_length=200, default="Audit Panel member")
 
     history = HistoricalRecords()

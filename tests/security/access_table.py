@@ -6,6 +6,7 @@ visibility table decides 404, which rule decides 403 (or what a permitted POST
 does), how to build the URL and what to post.
 """
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from reports.models import PanelPaper
 from .world import (
     ANONYMOUS,
     LINK_KEYS,
+    MEETING_KEYS,
     PAPER_KEYS,
     PERIOD_LABEL,
     RISK_KEYS,
@@ -29,6 +31,8 @@ from .world import (
 # may use the page, but in the object's state the POST is refused with a message
 # (or has nothing to do): 200 or 302, nothing written.
 LOGIN, HIDDEN, FORBIDDEN, OK, UNCHANGED = "login", "404", "403", "ok", "unchanged"
+# 202: the request was taken (a render started); nothing else written.
+ACCEPTED = "202"
 MISSING_PK = 987_654_321
 GOVERNANCE = ("mopac-governance", "mps-governance")
 
@@ -54,6 +58,14 @@ PAPERS_SEEN = {
     "panel": {"published"},
     "outsider": set(),
 }
+# Meetings: the joint panel's to its member and to both governance teams; another
+# panel's to nobody here. Readers and risk owners see no meeting.
+MEETINGS_SEEN = {
+    "governance": {"panel"},
+    "member": set(),
+    "panel": {"panel"},
+    "outsider": set(),
+}
 # Reporting periods and the register report: the organisation's own members only.
 PERIODS_SEEN = {"mopac": {"mopac"}, "mps": {"mps"}, "panel": set(), "outsider": set()}
 
@@ -69,6 +81,7 @@ def sees(role: str, visibility: str, key: str) -> bool:
         "links": lambda: key in LINKS_SEEN[by_kind],
         "joint_actions": lambda: "agreed" in LINKS_SEEN[by_kind],
         "papers": lambda: key in PAPERS_SEEN[by_kind],
+        "meetings": lambda: key in MEETINGS_SEEN[by_kind],
     }[visibility]()
 
 
@@ -132,6 +145,14 @@ def clear(role: str, key: str, method: str) -> str:
 def publish(role: str, key: str, method: str) -> str:
     # Neither paper can be published now: one is not cleared, one is published.
     return UNCHANGED if role in GOVERNANCE else FORBIDDEN
+
+
+def pack(role: str, key: str, method: str) -> str:
+    """Everyone who sees the meeting; the render runs in the background (202).
+
+    POST starts a failed render again; nothing has failed, so nothing changes.
+    """
+    return ACCEPTED if method == "GET" else UNCHANGED
 
 
 def no_change(role: str, key: str, method: str) -> str:
@@ -206,6 +227,39 @@ def _section_edit(w: SecurityWorld, key: str) -> dict:
 
 def _revision_only(w: SecurityWorld, key: str) -> dict:
     return {"revision": str(_revision(w, key)), "reason": "Not needed"}
+
+
+def _meeting_edit(w: SecurityWorld, key: str) -> dict:
+    meeting = w.meetings[key]
+    meeting.refresh_from_db()
+    return {
+        "date": (meeting.date + datetime.timedelta(days=1)).isoformat(),
+        "marking": "official_sensitive",
+        "version": str(meeting.version),
+        "reason": "",
+    }
+
+
+def _request_edit(w: SecurityWorld, key: str) -> dict:
+    request = w.requests[key]
+    request.refresh_from_db()
+    return {
+        "status": "closed",
+        "answered_by": "",
+        "answered_in": "",
+        "due_at": str(request.due_at_id),
+        "version": str(request.version),
+        "reason": "",
+    }
+
+
+def _request_add(w: SecurityWorld, key: str) -> dict:
+    return {
+        "text": "Asked in a break-in test",
+        "owner_organisation": str(w.organisations["mps"].pk),
+        "owner_post": "Head of Governance",
+        "due_at": str(w.meetings["next"].pk),
+    }
 
 
 @dataclass(frozen=True)
@@ -398,6 +452,71 @@ KINDS = {
         lambda role, key, method: OK if method == "GET" else UNCHANGED,
         lambda w, key: [key],
         post=lambda w, k: {},
+    ),
+    "meeting": Kind(
+        "reports:meeting_detail", "meetings", MEETING_KEYS, everyone, _pk("meetings")
+    ),
+    "meeting edit": Kind(
+        "reports:meeting_update",
+        "meetings",
+        MEETING_KEYS,
+        any_governance,
+        _pk("meetings"),
+        post=_meeting_edit,
+    ),
+    "agenda pack": Kind(
+        "reports:meeting_pack",
+        "meetings",
+        MEETING_KEYS,
+        pack,
+        _pk("meetings"),
+        post=lambda w, k: {},
+    ),
+    "agenda pack, public edition": Kind(
+        "reports:meeting_pack",
+        "meetings",
+        MEETING_KEYS,
+        pack,
+        _pk("meetings"),
+        query="edition=public",
+    ),
+    "agenda item add": Kind(
+        "reports:item_create",
+        "meetings",
+        MEETING_KEYS,
+        any_governance,
+        _pk("meetings"),
+        post=lambda w, k: {
+            "number": "12",
+            "order": "90",
+            "kind": "titled",
+            "title": "Any other business",
+        },
+    ),
+    "agenda item remove": Kind(
+        "reports:item_delete",
+        "meetings",
+        MEETING_KEYS,
+        any_governance,
+        _pk("agenda_items"),
+        get=False,
+        post=lambda w, k: {},
+    ),
+    "panel request add": Kind(
+        "reports:request_create",
+        "meetings",
+        MEETING_KEYS,
+        any_governance,
+        _pk("meetings"),
+        post=_request_add,
+    ),
+    "panel request edit": Kind(
+        "reports:request_update",
+        "meetings",
+        MEETING_KEYS,
+        any_governance,
+        _pk("requests"),
+        post=_request_edit,
     ),
     "period dashboard": Kind(
         "risks:period_detail",

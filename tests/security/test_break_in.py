@@ -34,6 +34,7 @@ from ..factories import UserFactory
 from ..risks.spreadsheet_files import make_xlsx, risk_row
 from ..risks.test_edit_views import edit_data
 from .access_table import (
+    ACCEPTED,
     CASES,
     FORBIDDEN,
     GOVERNANCE,
@@ -90,7 +91,7 @@ def assert_outcome(response, outcome: str, method: str, before: dict) -> None:
     if outcome == LOGIN:
         assert status == 302, detail
         assert response["Location"].startswith(f"{reverse('login')}?next="), detail
-    elif outcome in (HIDDEN, FORBIDDEN):
+    elif outcome in (HIDDEN, FORBIDDEN, ACCEPTED):
         assert status == int(outcome), detail
     elif outcome == UNCHANGED:
         assert status in (200, 302), detail
@@ -296,6 +297,11 @@ GOVERNANCE_PAGES = {
         "marking": "official",
     },
     "risks:import": lambda w: {"organisation": w.organisations["mopac"].pk},
+    "reports:meeting_create": lambda w: {
+        "panel": w.meetings["panel"].panel_id,
+        "date": "2031-01-15",
+        "marking": "official",
+    },
     "risks:import_template": None,
     "risks:history_integrity": None,
     "risks:period_create": lambda w: {
@@ -305,13 +311,14 @@ GOVERNANCE_PAGES = {
         "end": "2030-06-30",
     },
 }
-EVERYONE_PAGES = ("dashboard", "alignment:overview", "reports:list")
+EVERYONE_PAGES = ("dashboard", "alignment:overview", "reports:list", "reports:meetings")
 # What governance officers' own POSTs to those forms do with the payloads above.
 GOVERNANCE_POSTS = {
     "alignment:propose": {"mopac-governance": OK, "mps-governance": UNCHANGED},
     "reports:create": {"mopac-governance": OK, "mps-governance": OK},
     "risks:import": {"mopac-governance": UNCHANGED, "mps-governance": UNCHANGED},
     "risks:period_create": {"mopac-governance": OK, "mps-governance": UNCHANGED},
+    "reports:meeting_create": {"mopac-governance": OK, "mps-governance": OK},
 }
 PAGE_CASES = [(name, "GET") for name in [*GOVERNANCE_PAGES, *EVERYONE_PAGES]] + [
     (name, "POST") for name, payload in GOVERNANCE_PAGES.items() if payload

@@ -18,8 +18,16 @@ from django.utils import timezone
 
 from alignment import services as alignment_services
 from alignment.models import Relationship
+from reports import meeting_services
 from reports import services as report_services
-from reports.models import PublicationStatus, SectionKind
+from reports.models import (
+    AgendaItem,
+    Meeting,
+    MeetingPack,
+    PanelRequest,
+    PublicationStatus,
+    SectionKind,
+)
 from reports.tasks import render_publication
 from risks import services
 from risks.choices import Category, Role
@@ -27,6 +35,7 @@ from risks.choices import Category, Role
 from ..factories import (
     MembershipFactory,
     OrganisationFactory,
+    PanelFactory,
     PanelMemberFactory,
     ThemeFactory,
     UserFactory,
@@ -65,6 +74,9 @@ REFERENCES = {
 # Alignment links: one agreed, one proposal from each organisation (never agreed).
 LINK_KEYS = ("agreed", "by-mopac", "by-mps")
 PAPER_KEYS = ("draft", "published")
+# Meetings: one of the joint panel (the panel member's), one of another panel
+# over another organisation, which nobody here sits on or prepares.
+MEETING_KEYS = ("panel", "other")
 PERIOD_LABEL = "This quarter"
 TODAY = timezone.localdate()
 
@@ -95,6 +107,9 @@ class SecurityWorld:
     joint_actions: dict
     papers: dict
     sections: dict
+    meetings: dict  # MEETING_KEYS → meeting; "next": the joint panel's next one
+    agenda_items: dict
+    requests: dict
     sessions: dict  # role → key of a signed-in session, made once
 
     def governance(self, org: str):
@@ -257,6 +272,7 @@ def build_world(*, texts: dict | None = None) -> SecurityWorld:
         for slug, organisation in organisations.items()
     }
     papers, sections = _build_papers(users, theme, text)
+    meetings, agenda_items, requests = _build_meetings(users, papers, organisations)
     for key in risks:
         risks[key].refresh_from_db()
     return SecurityWorld(
@@ -271,6 +287,9 @@ def build_world(*, texts: dict | None = None) -> SecurityWorld:
         joint_actions=joint_actions,
         papers=papers,
         sections=sections,
+        meetings=meetings,
+        agenda_items=agenda_items,
+        requests=requests,
         sessions=open_sessions(users),
     )
 
@@ -348,6 +367,59 @@ def _build_papers(users: dict, theme, text) -> tuple[dict, dict]:
     return papers, sections
 
 
+def _build_meetings(users: dict, papers: dict, organisations: dict):
+    """The joint panel's meeting (both papers on it) and next one; another panel's."""
+    gov = users["mopac-governance"]
+    panel = users["panel"].panel_member.panel
+    meetings = {
+        key: meeting_services.meeting_create(
+            panel=panel, data={"date": TODAY + datetime.timedelta(days=days)}, user=gov
+        )
+        for key, days in (("panel", 20), ("next", 110))
+    }
+    items = {
+        "panel": meeting_services.agenda_item_create(
+            meeting=meetings["panel"],
+            data={"number": "5b", "kind": "paper", "paper": papers["published"]},
+            user=gov,
+        )
+    }
+    meeting_services.agenda_item_create(
+        meeting=meetings["panel"],
+        data={"number": "5c", "kind": "paper", "paper": papers["draft"], "order": 2},
+        user=gov,
+    )
+    requests = {
+        "panel": meeting_services.panel_request_create(
+            raised_at=meetings["panel"],
+            data={
+                "text": "The Panel asked for a report on the aligned risks.",
+                "owner_organisation": organisations["mopac"],
+                "owner_post": "Head of Governance",
+                "due_at": meetings["next"],
+            },
+            user=gov,
+        )
+    }
+    # Another force's panel, over none of this world's organisations (a third
+    # organisation would change what the organisation lists show): written
+    # directly, as nobody here may prepare it.
+    other = PanelFactory(name="Another audit committee", organisations=[])
+    meetings["other"] = Meeting.objects.create(panel=other, date=TODAY)
+    later = Meeting.objects.create(panel=other, date=TODAY + datetime.timedelta(90))
+    items["other"] = AgendaItem.objects.create(
+        meeting=meetings["other"], number="1", kind="titled", title="Apologies"
+    )
+    requests["other"] = PanelRequest.objects.create(
+        text="Another panel's request",
+        owner_organisation=organisations["mps"],
+        owner_post="Chief Executive",
+        raised_at=meetings["other"],
+        due_at=later,
+    )
+    return meetings, items, requests
+
+
 # --- Has anything changed? ------------------------------------------------------
 
 
@@ -357,6 +429,9 @@ def tracked_models() -> list:
         model
         for label in ("risks", "alignment", "reports")
         for model in apps.get_app_config(label).get_models(include_auto_created=True)
+        # A stored agenda pack is a render kept for the next reader: reading the
+        # pack writes it, as reading a large register writes its render.
+        if model is not MeetingPack
     ]
 
 
