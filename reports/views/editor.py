@@ -128,7 +128,11 @@ def paper_list(request: HttpRequest) -> HttpResponse:
         ]
         shown = faces.get(paper.pk, paper)
         rows.append({"paper": shown, "state": state, "versions": versions})
-    context = {"rows": rows, "can_draft": can_draft}
+    context = {
+        "rows": rows,
+        "can_draft": can_draft,
+        "can_answer": selectors.can_answer(user),
+    }
     return render(request, "reports/paper_list.html", context)
 
 
