@@ -6,7 +6,7 @@ answer may be kept as a draft; panel members see it once it is published, and
 then it is no longer changed. Both events notify people (notifications app).
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -18,7 +18,7 @@ from risks import access
 from risks.recording import record
 
 from . import selectors
-from .models import PanelPaper, Question
+from .models import PanelPaper, Publication, Question
 
 QUESTION_MAX = 4000
 
@@ -27,23 +27,22 @@ def _day(at: datetime | None):
     return timezone.localdate(at) if at is not None else timezone.localdate()
 
 
-def check_askable(paper: PanelPaper, *, at: datetime | None = None):
-    """Return the published version and face of a paper still open to questions.
+def check_askable(
+    publication: Publication | None, meeting_date: date, *, at: datetime | None = None
+) -> None:
+    """Refuse a question on a paper not published, or whose meeting is past.
 
-    Raises ValidationError when the paper is not published or its meeting is past.
+    `meeting_date` is the published paper's (selectors.published_face).
     """
-    publication = selectors.latest_publication(paper)
     if publication is None:
         raise ValidationError(
             "Questions can be asked only on a published paper; this one is a draft."
         )
-    face = selectors.published_face(paper)
-    if _day(at) > face.meeting_date:
+    if _day(at) > meeting_date:
         raise ValidationError(
-            f"The meeting was on {face.meeting_date:%-d %B %Y}: questions on this "
+            f"The meeting was on {meeting_date:%-d %B %Y}: questions on this "
             "paper closed then. Raise it with the Panel's secretariat instead."
         )
-    return publication, face
 
 
 @transaction.atomic
@@ -59,7 +58,9 @@ def question_ask(
     if not access.is_panel_member(user):
         raise PermissionDenied("Only Audit Panel members may ask questions on papers.")
     paper = PanelPaper.objects.select_for_update().get(pk=paper.pk)
-    publication, _face = check_askable(paper, at=at)
+    publication = selectors.latest_publication(paper)
+    meeting_date = selectors.published_face(paper).meeting_date if publication else None
+    check_askable(publication, meeting_date, at=at)
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": "Enter your question."})

@@ -45,15 +45,18 @@ def paper_preview(request: HttpRequest, pk: int) -> HttpResponse:
         "drafting": drafting,
         "publication": publication,
         "doc": rendering.build_document(paper, edition=edition) if drafting else None,
-        **_questions_context(request, paper, publication),
     }
+    context.update(_questions_context(request, context["paper"], publication))
     return render(request, "reports/paper_preview.html", context)
 
 
 def _questions_context(
     request: HttpRequest, paper: PanelPaper, publication: Publication | None
 ) -> dict:
-    """The paper's questions for governance and the panel; the form to ask one."""
+    """The paper's questions for governance and the panel; the form to ask one.
+
+    `paper` is the paper as shown: its published face to the panel.
+    """
     answering = selectors.can_answer(request.user)
     asking = selectors.can_ask(request.user) and publication is not None
     if not (answering or asking):
@@ -69,7 +72,7 @@ def _questions_context(
     }
     if asking:
         try:
-            question_services.check_askable(paper)
+            question_services.check_askable(publication, paper.meeting_date)
         except ValidationError as error:
             context["ask_closed"] = " ".join(error.messages)
         else:
