@@ -282,7 +282,7 @@ def load_demo_paper(*, user, at: datetime) -> PanelPaper:
     return paper
 
 
-# One question from the panel member on the demo paper, answered by MPS governance.
+# One question from the panel member on the demo paper, answered by Met governance.
 QUESTION_SECTION = "Aligned Finance risk"
 QUESTION = (
     "The paper says the aligned finance risk will be covered by an oral update. "

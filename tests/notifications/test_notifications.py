@@ -208,7 +208,7 @@ def test_the_demo_loader_queues_no_notification(
     assert callbacks == [] and mail.outbox == []
 
 
-# --- Papers ---------------------------------------------------------------------------
+# --- Papers ------------------------------------------------------------------------
 
 
 def test_a_paper_cleared_by_one_organisation_goes_to_the_others_governance(
@@ -276,7 +276,7 @@ def test_an_inactive_panel_member_is_not_sent_the_paper(
     assert "former-panel" not in recipients(mail.outbox)
 
 
-# --- Alignment --------------------------------------------------------------------------
+# --- Alignment ---------------------------------------------------------------------
 
 
 def propose(world, theme, capture):

@@ -92,7 +92,7 @@ class Command(BaseCommand):
             load_demo_question(
                 paper,
                 asker=users.get(username="panel-member"),
-                answerer=users.get(username="mps-governance"),
+                answerer=users.get(username="met-governance"),
                 at=datetime(2019, 9, 10, 10, 0, tzinfo=tz),
             )
             loaded_2019 = clock.perf_counter()
