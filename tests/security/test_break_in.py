@@ -297,6 +297,7 @@ GOVERNANCE_PAGES = {
     },
     "risks:import": lambda w: {"organisation": w.organisations["mopac"].pk},
     "risks:import_template": None,
+    "reports:questions": None,
     "risks:history_integrity": None,
     "risks:period_create": lambda w: {
         "organisation": w.organisations["mopac"].pk,
@@ -305,7 +306,12 @@ GOVERNANCE_PAGES = {
         "end": "2030-06-30",
     },
 }
-EVERYONE_PAGES = ("dashboard", "alignment:overview", "reports:list")
+EVERYONE_PAGES = (
+    "dashboard",
+    "alignment:overview",
+    "reports:list",
+    "notifications:preferences",
+)
 # What governance officers' own POSTs to those forms do with the payloads above.
 GOVERNANCE_POSTS = {
     "alignment:propose": {"mopac-governance": OK, "mps-governance": UNCHANGED},

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from alignment import services as alignment_services
 from alignment.models import Relationship
+from reports import question_services
 from reports import services as report_services
 from reports.models import PublicationStatus, SectionKind
 from reports.tasks import render_publication
@@ -95,6 +96,7 @@ class SecurityWorld:
     joint_actions: dict
     papers: dict
     sections: dict
+    questions: dict  # a panel member's question on the published paper
     sessions: dict  # role → key of a signed-in session, made once
 
     def governance(self, org: str):
@@ -257,6 +259,7 @@ def build_world(*, texts: dict | None = None) -> SecurityWorld:
         for slug, organisation in organisations.items()
     }
     papers, sections = _build_papers(users, theme, text)
+    questions = {"published": _build_question(papers["published"], users, text)}
     for key in risks:
         risks[key].refresh_from_db()
     return SecurityWorld(
@@ -271,6 +274,7 @@ def build_world(*, texts: dict | None = None) -> SecurityWorld:
         joint_actions=joint_actions,
         papers=papers,
         sections=sections,
+        questions=questions,
         sessions=open_sessions(users),
     )
 
@@ -346,6 +350,21 @@ def _build_papers(users: dict, theme, text) -> tuple[dict, dict]:
     publish(papers["published"], users)
     papers["published"].refresh_from_db()
     return papers, sections
+
+
+def _build_question(paper, users: dict, text):
+    """A panel member's question, with a draft answer governance may still publish."""
+    question = question_services.question_ask(
+        paper=paper,
+        user=users["panel"],
+        text=text("question.text") or "Who owns the aligned risk?",
+    )
+    return question_services.question_answer(
+        question=question,
+        user=users["mps-governance"],
+        answer=text("question.answer") or "Both organisations' directors.",
+        publish=False,
+    )
 
 
 # --- Has anything changed? ------------------------------------------------------
