@@ -8,7 +8,7 @@ from django.contrib import admin
 
 from risks.admin import ReadOnlyHistoryAdmin
 
-from .models import Clearance, PanelPaper, PaperSection, Publication
+from .models import Clearance, PanelPaper, PaperSection, Publication, Question
 
 
 class ViewOnlyMixin:
@@ -49,4 +49,11 @@ class ClearanceAdmin(ViewOnlyMixin, ReadOnlyHistoryAdmin):
 class PublicationAdmin(ViewOnlyMixin, ReadOnlyHistoryAdmin):
     list_display = ["paper", "version", "revision", "status", "published_at"]
     list_filter = ["status"]
+    list_select_related = ["paper"]
+
+
+@admin.register(Question)
+class QuestionAdmin(ViewOnlyMixin, ReadOnlyHistoryAdmin):
+    list_display = ["paper", "section_title", "asked_at", "answer_published"]
+    list_filter = ["answer_published"]
     list_select_related = ["paper"]
