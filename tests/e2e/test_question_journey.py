@@ -68,7 +68,7 @@ def test_question_reaches_governance_and_the_answer_the_member(
     page.get_by_label("What is your question about?").select_option(
         label="Aligned Finance risk"
     )
-    page.get_by_label("Your question").fill(QUESTION)
+    page.get_by_label("Your question", exact=True).fill(QUESTION)
     page.get_by_role("button", name="Send the question").click()
     expect(page.get_by_text("Your question is sent")).to_be_visible()
     expect(page.get_by_text("Awaiting an answer.")).to_be_visible()
@@ -90,7 +90,7 @@ def test_question_reaches_governance_and_the_answer_the_member(
     # An empty answer is refused with a message, and the question stays open.
     expect(page.get_by_text("Enter the answer.").first).to_be_visible()
     check_accessibility(page)
-    page.get_by_label("Answer").fill(ANSWER)
+    page.get_by_label("Answer", exact=True).fill(ANSWER)
     page.get_by_role("button", name="Publish the answer to the panel").click()
     expect(page.get_by_text("The answer is published to the panel.")).to_be_visible()
     sign_out(page)
@@ -101,4 +101,4 @@ def test_question_reaches_governance_and_the_answer_the_member(
     sign_in(page, live_server, "panel-member")
     page.goto(f"{live_server.url}/reports/{paper.pk}/")
     expect(page.get_by_text(ANSWER)).to_be_visible()
-    assert Question.objects.get().answer_published
+    assert Question.objects.get(text=QUESTION).answer_published
