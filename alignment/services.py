@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from notifications.models import Kind
+from notifications.services import notify
 from risks import access
 from risks.choices import RiskStatus
 from risks.models import Organisation, Risk, Theme
@@ -89,6 +91,7 @@ def link_propose(
         proposed_by=user,
     )
     record(link, user=user, reason="Alignment proposed", at=at)
+    notify(Kind.ALIGNMENT_PROPOSED, link.pk)
     return link
 
 
@@ -107,6 +110,7 @@ def link_agree(
     )
     record(link, user=user, reason=reason or "Alignment agreed", at=at)
     access.links_changed()  # both sides now see both risks
+    notify(Kind.ALIGNMENT_AGREED, link.pk)
     return link
 
 
@@ -125,6 +129,7 @@ def link_decline(
         reason,
     )
     record(link, user=user, reason=reason, at=at)
+    notify(Kind.ALIGNMENT_DECLINED, link.pk)
     return link
 
 

@@ -16,6 +16,7 @@ from .models import (
     PanelRequest,
     PaperSection,
     Publication,
+    Question,
 )
 
 
@@ -81,3 +82,10 @@ class PanelRequestAdmin(ViewOnlyMixin, ReadOnlyHistoryAdmin):
     list_display = ["text", "owner_organisation", "due_at", "status"]
     list_filter = ["status"]
     list_select_related = ["owner_organisation", "due_at__panel"]
+
+
+@admin.register(Question)
+class QuestionAdmin(ViewOnlyMixin, ReadOnlyHistoryAdmin):
+    list_display = ["paper", "section_title", "asked_at", "answer_published"]
+    list_filter = ["answer_published"]
+    list_select_related = ["paper"]

@@ -8,9 +8,17 @@ from datetime import date, datetime, timedelta
 
 from risks.choices import Marking
 from risks.models import Organisation, Panel, ReportingPeriod, Theme
+from risks.recording import record
 
 from . import meeting_services, services
-from .models import AgendaItemKind, Meeting, PanelPaper, PanelRequest, SectionKind
+from .models import (
+    AgendaItemKind,
+    Meeting,
+    PanelPaper,
+    PanelRequest,
+    Question,
+    SectionKind,
+)
 
 TITLE = "Alignment of MOPAC and Met Risks"
 MEETING_DATE = date(2019, 9, 18)
@@ -371,3 +379,53 @@ def answer_finance_request(paper: PanelPaper, *, user, at: datetime) -> None:
         reason="Answered by the paper's oral update",
         at=at,
     )
+
+
+# One question from the panel member on the demo paper, answered by Met governance.
+QUESTION_SECTION = "Aligned Finance risk"
+QUESTION = (
+    "The paper says the aligned finance risk will be covered by an oral update. "
+    "Will the update say how the two organisations' mitigations for the savings "
+    "gap are coordinated, and who reports on them to the Panel?"
+)
+ANSWER = (
+    "Yes. The oral update will set out the joint savings programme board, which "
+    "both organisations' finance directors attend, and the single set of "
+    "mitigating actions it monitors. The MOPAC Chief Finance Officer reports on "
+    "them to the Panel each quarter."
+)
+
+
+def load_demo_question(paper: PanelPaper, *, asker, answerer, at: datetime) -> Question:
+    """Record the panel member's question on the paper and its answer (once).
+
+    The demo paper stays a draft (the paper as circulated to the Panel), so the
+    question is written as history directly, not through question_ask, which
+    takes questions on published versions only. It is dated `at`; the answer,
+    published to the panel, three days later. Nothing is e-mailed.
+    """
+    existing = Question.objects.filter(paper=paper, asked_by=asker).first()
+    if existing is not None:
+        return existing
+    section = paper.sections.filter(heading=QUESTION_SECTION).first()
+    question = Question(
+        paper=paper,
+        section=section,
+        section_title=section.title if section else "",
+        text=QUESTION,
+        asked_by=asker,
+        asked_at=at,
+    )
+    record(question, user=asker, reason="Question asked", at=at)
+    answered_at = at + timedelta(days=3)
+    question.answer = ANSWER
+    question.answered_by = answerer
+    question.answered_at = answered_at
+    question.answer_published = True
+    record(
+        question,
+        user=answerer,
+        reason="Answer published to the panel",
+        at=answered_at,
+    )
+    return question

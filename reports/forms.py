@@ -202,3 +202,40 @@ class StepForm(forms.Form):
 def conflict_rows(form: forms.Form, current: models.Model | None) -> list[dict]:
     """Pair the user's submitted values with the saved ones, field by field."""
     return risk_forms.conflict_rows(form, current, skip=("revision", "reason"))
+
+
+class QuestionForm(GovukFormMixin, forms.Form):
+    """A panel member's question on a published paper or one of its sections."""
+
+    section = forms.TypedChoiceField(
+        label="What is your question about?",
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    text = forms.CharField(
+        label="Your question",
+        widget=textarea(6),
+        max_length=4000,
+        help_text="Governance officers of MOPAC and the MPS see it and answer "
+        "before the meeting. Every panel member sees the question and its answer.",
+        error_messages={"required": "Enter your question."},
+    )
+
+    def __init__(self, *args, sections=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["section"].choices = [
+            ("", "The paper as a whole"),
+            *((section.pk, section.title) for section in sections),
+        ]
+
+
+class AnswerForm(GovukFormMixin, forms.Form):
+    """Governance's answer to a question; kept as a draft until published."""
+
+    answer = forms.CharField(
+        label="Answer",
+        widget=textarea(8),
+        help_text="Panel members see the answer only when you publish it.",
+        error_messages={"required": "Enter the answer."},
+    )

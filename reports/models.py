@@ -558,3 +558,90 @@ class MeetingPack(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting} pack ({self.edition}, {self.status})"
+
+
+class QuestionStatus(models.TextChoices):
+    """Where a member's question stands; derived, never stored."""
+
+    OPEN = "open", "Awaiting an answer"
+    DRAFTED = "drafted", "Answer drafted"
+    ANSWERED = "answered", "Answered"
+
+
+class Question(models.Model):
+    """A panel member's question on a published paper, and governance's answer.
+
+    The answer is shown to panel members only once published.
+    """
+
+    paper = models.ForeignKey(
+        PanelPaper, on_delete=models.PROTECT, related_name="questions"
+    )
+    version = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="The published version of the paper the member read (empty for "
+        "a question recorded on the paper as circulated, as the demo's is).",
+    )
+    # The section may be removed from the draft later; its heading is kept.
+    section = models.ForeignKey(
+        PaperSection,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="questions",
+    )
+    section_title = models.CharField(
+        max_length=200, blank=True, help_text="Empty for a question on the paper."
+    )
+    text = models.TextField("question")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    asked_at = models.DateTimeField()
+    answer = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer_published = models.BooleanField(
+        default=False, help_text="Panel members see the answer once published."
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["paper", "asked_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="question_has_text",
+                violation_error_message="Enter your question.",
+            ),
+            models.CheckConstraint(
+                condition=Q(answer_published=False) | ~Q(answer=""),
+                name="question_published_answer_has_text",
+                violation_error_message="An answer must have text to be published.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Question {self.pk} on {self.paper}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:question_answer", args=[self.pk])
+
+    @property
+    def status(self) -> QuestionStatus:
+        if self.answer_published:
+            return QuestionStatus.ANSWERED
+        return QuestionStatus.DRAFTED if self.answer else QuestionStatus.OPEN
+
+    @property
+    def on(self) -> str:
+        """Say what the question is on: a section's heading or the paper."""
+        return self.section_title or "The paper as a whole"

@@ -1,5 +1,6 @@
-"""Who may read which panel papers and meetings, decided in the query."""
+"""Who may read which panel papers, meetings and questions, decided in the query."""
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
@@ -11,8 +12,10 @@ from .models import (
     Meeting,
     PanelPaper,
     PanelRequest,
+    PaperSection,
     Publication,
     PublicationStatus,
+    Question,
     RequestStatus,
 )
 
@@ -144,3 +147,65 @@ def open_requests_due(paper: PanelPaper) -> list[PanelRequest]:
         .select_related("raised_at", "owner_organisation")
         .order_by("raised_at__date", "pk")
     )
+
+
+# --- Members' questions -------------------------------------------------------------
+
+
+def can_ask(user) -> bool:
+    """Audit Panel members ask questions on published papers."""
+    return access.is_panel_member(user)
+
+
+def can_answer(user) -> bool:
+    """Governance officers of either organisation answer them."""
+    return access.is_governance(user)
+
+
+def viewable_questions(user) -> QuerySet[Question]:
+    """Return the questions the user may read.
+
+    Governance officers read every question; panel members read the questions on
+    the papers they may open (answers only once published: the page decides
+    that with can_answer). Other members of the organisations read none.
+    """
+    questions = Question.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return questions.none()
+    if can_answer(user):
+        return questions
+    if can_ask(user):
+        return questions.filter(paper__in=viewable_papers(user))
+    return questions.none()
+
+
+@dataclass(frozen=True)
+class PublishedSection:
+    """A section as published (it may have been removed from the draft since)."""
+
+    pk: int
+    title: str
+    live: bool
+
+
+def published_sections(
+    paper: PanelPaper, publication: Publication
+) -> list[PublishedSection]:
+    """Return the paper's sections as they stood when the version was published."""
+    rows = PaperSection.history.filter(
+        paper_id=paper.pk, history_date__lte=publication.published_at
+    ).order_by("history_date", "history_id")
+    latest = {}
+    for row in rows:  # the last row of each section wins
+        latest[row.id] = row
+    live = set(
+        PaperSection.objects.filter(pk__in=list(latest)).values_list("pk", flat=True)
+    )
+    sections = sorted(
+        (row for row in latest.values() if row.history_type != "-"),
+        key=lambda row: (row.order, row.id),
+    )
+    return [
+        PublishedSection(pk=row.id, title=row.instance.title, live=row.id in live)
+        for row in sections
+    ]

@@ -16,6 +16,8 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
+from notifications.models import Kind
+from notifications.services import notify
 from risks import access
 from risks.models import Organisation, Risk, Theme
 from risks.recording import StaleVersionError, apply_changes, record, record_delete
@@ -421,6 +423,8 @@ def paper_clear(
         reason=f"Revision {fresh.revision} cleared for {organisation.short_name}",
         at=at,
     )
+    # The organisations still to clear are told once this commits.
+    notify(Kind.CLEARANCE_NEEDED, clearance.pk)
     return clearance
 
 

@@ -13,6 +13,8 @@ from django.tasks import task
 
 from audit.models import Occasion
 from audit.tasks import seal_history_task
+from notifications.models import Kind
+from notifications.services import notify
 from risks.recording import record
 
 from .models import PanelPaper, Publication, PublicationStatus
@@ -108,6 +110,8 @@ def _store(
                 },
             )
         )
+        # The panel and both governance teams are told once it is committed.
+        notify(Kind.PAPER_PUBLISHED, publication.pk)
         return True
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import editor, meetings, register, render
+from .views import editor, meetings, questions, register, render
 
 app_name = "reports"
 
@@ -28,6 +28,17 @@ urlpatterns = [
     path("<int:pk>/", render.paper_preview, name="detail"),
     path("<int:pk>/pdf/", render.paper_pdf, name="pdf"),
     path("<int:pk>/docx/", render.paper_docx, name="docx"),
+]
+
+# Members' questions and their answers (reports/views/questions.py).
+urlpatterns += [
+    path("questions/", questions.question_list, name="questions"),
+    path(
+        "questions/<int:pk>/answer/",
+        questions.question_answer,
+        name="question_answer",
+    ),
+    path("<int:pk>/questions/new/", questions.question_create, name="question_create"),
 ]
 
 # Organisation register report as at a period end (reports/views/register.py).

@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/logout/", accounts_views.sign_out, name="logout"),
     # Only the OpenID Connect flow of django-allauth, never its account pages.
     path("accounts/oidc/", include("accounts.oidc_urls")),
+    path("accounts/notifications/", include("notifications.urls")),
     path("accounts/", include("accounts.urls")),
     path("risks/", include("risks.urls")),
     path("alignment/", include("alignment.urls")),

@@ -133,6 +133,7 @@ def paper_list(request: HttpRequest) -> HttpResponse:
         "can_draft": can_draft,
         # Governance prepares meetings; panel members read them.
         "can_see_meetings": can_draft or access.is_panel_member(user),
+        "can_answer": selectors.can_answer(user),
     }
     return render(request, "reports/paper_list.html", context)
 

@@ -6,12 +6,14 @@ the draft.
 """
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from .. import rendering, selectors
-from ..models import PanelPaper
+from .. import question_services, rendering, selectors
+from ..forms import QuestionForm
+from ..models import PanelPaper, Publication
 from ..tasks import stored_fields
 from .downloads import file_response
 
@@ -44,7 +46,39 @@ def paper_preview(request: HttpRequest, pk: int) -> HttpResponse:
         "publication": publication,
         "doc": rendering.build_document(paper, edition=edition) if drafting else None,
     }
+    context.update(_questions_context(request, context["paper"], publication))
     return render(request, "reports/paper_preview.html", context)
+
+
+def _questions_context(
+    request: HttpRequest, paper: PanelPaper, publication: Publication | None
+) -> dict:
+    """The paper's questions for governance and the panel; the form to ask one.
+
+    `paper` is the paper as shown: its published face to the panel.
+    """
+    answering = selectors.can_answer(request.user)
+    asking = selectors.can_ask(request.user) and publication is not None
+    if not (answering or asking):
+        return {"show_questions": False}
+    questions = selectors.viewable_questions(request.user).filter(paper=paper)
+    context = {
+        "show_questions": True,
+        "answering": answering,
+        "asking": asking,
+        "questions": list(questions),
+        "ask_form": None,
+        "ask_closed": "",
+    }
+    if asking:
+        try:
+            question_services.check_askable(publication, paper.meeting_date)
+        except ValidationError as error:
+            context["ask_closed"] = " ".join(error.messages)
+        else:
+            sections = selectors.published_sections(paper, publication)
+            context["ask_form"] = QuestionForm(sections=sections)
+    return context
 
 
 def _renderer(file_format: str):

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "alignment",
     "reports",
     "accounts",
+    "notifications",
     "rest_framework",
     "drf_spectacular",
     "api",

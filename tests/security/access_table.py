@@ -66,6 +66,13 @@ MEETINGS_SEEN = {
     "panel": {"panel"},
     "outsider": set(),
 }
+# Members' questions: governance and the panel; never other members.
+QUESTIONS_SEEN = {
+    "governance": {"published"},
+    "member": set(),
+    "panel": {"published"},
+    "outsider": set(),
+}
 # Reporting periods and the register report: the organisation's own members only.
 PERIODS_SEEN = {"mopac": {"mopac"}, "mps": {"mps"}, "panel": set(), "outsider": set()}
 
@@ -82,6 +89,7 @@ def sees(role: str, visibility: str, key: str) -> bool:
         "joint_actions": lambda: "agreed" in LINKS_SEEN[by_kind],
         "papers": lambda: key in PAPERS_SEEN[by_kind],
         "meetings": lambda: key in MEETINGS_SEEN[by_kind],
+        "questions": lambda: key in QUESTIONS_SEEN[by_kind],
     }[visibility]()
 
 
@@ -153,6 +161,11 @@ def pack(role: str, key: str, method: str) -> str:
     POST starts a failed render again; nothing has failed, so nothing changes.
     """
     return ACCEPTED if method == "GET" else UNCHANGED
+
+
+def panel_only(role: str, key: str, method: str) -> str:
+    """Audit Panel members (ask questions on the papers they see)."""
+    return OK if role == "panel" else FORBIDDEN
 
 
 def no_change(role: str, key: str, method: str) -> str:
@@ -427,6 +440,22 @@ KINDS = {
         _pk("papers"),
         get=False,
         post=_revision_only,
+    ),
+    "question ask": Kind(
+        "reports:question_create",
+        "papers",
+        PAPER_KEYS,
+        panel_only,
+        _pk("papers"),
+        post=lambda w, k: {"section": "", "text": "Asked in a break-in test"},
+    ),
+    "question answer": Kind(
+        "reports:question_answer",
+        "questions",
+        ("published",),
+        any_governance,
+        _pk("questions"),
+        post=lambda w, k: {"answer": "Answered in a break-in test", "publish": "yes"},
     ),
     "register report": Kind(
         "reports:register_report",

@@ -303,6 +303,7 @@ GOVERNANCE_PAGES = {
         "marking": "official",
     },
     "risks:import_template": None,
+    "reports:questions": None,
     "risks:history_integrity": None,
     "risks:period_create": lambda w: {
         "organisation": w.organisations["mopac"].pk,
@@ -311,7 +312,13 @@ GOVERNANCE_PAGES = {
         "end": "2030-06-30",
     },
 }
-EVERYONE_PAGES = ("dashboard", "alignment:overview", "reports:list", "reports:meetings")
+EVERYONE_PAGES = (
+    "dashboard",
+    "alignment:overview",
+    "reports:list",
+    "reports:meetings",
+    "notifications:preferences",
+)
 # What governance officers' own POSTs to those forms do with the payloads above.
 GOVERNANCE_POSTS = {
     "alignment:propose": {"mopac-governance": OK, "mps-governance": UNCHANGED},

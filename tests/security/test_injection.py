@@ -89,6 +89,8 @@ FIELDS = (
     "paper.report_by",
     "section.heading",
     "section.body",
+    "question.text",
+    "question.answer",
 )
 TEXTS = {field: payload(field) for field in FIELDS} | {"section.body": MARKDOWN_ATTACKS}
 # A reference is free text too (30 characters): exactly an attribute breakout.
@@ -193,6 +195,15 @@ def pages_of(world) -> dict[str, str]:
             reverse("reports:section_delete", args=[section]),
         ]
     urls["mopac-owner"] += [reverse("dashboard")]
+    question = world.questions["published"].pk
+    urls["mopac-governance"] += [
+        reverse("reports:questions"),
+        reverse("reports:question_answer", args=[question]),
+    ]
+    urls["panel"] = [
+        reverse("reports:detail", args=[world.papers["published"].pk]),
+        reverse("reports:question_create", args=[world.papers["published"].pk]),
+    ]
     pages = {}
     for role, addresses in urls.items():
         client = signed_in(world, role)

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from alignment import services as alignment_services
 from alignment.models import Relationship
-from reports import meeting_services
+from reports import meeting_services, question_services
 from reports import services as report_services
 from reports.models import (
     AgendaItem,
@@ -110,6 +110,7 @@ class SecurityWorld:
     meetings: dict  # MEETING_KEYS → meeting; "next": the joint panel's next one
     agenda_items: dict
     requests: dict
+    questions: dict  # a panel member's question on the published paper
     sessions: dict  # role → key of a signed-in session, made once
 
     def governance(self, org: str):
@@ -273,6 +274,7 @@ def build_world(*, texts: dict | None = None) -> SecurityWorld:
     }
     papers, sections = _build_papers(users, theme, text)
     meetings, agenda_items, requests = _build_meetings(users, papers, organisations)
+    questions = {"published": _build_question(papers["published"], users, text)}
     for key in risks:
         risks[key].refresh_from_db()
     return SecurityWorld(
@@ -290,6 +292,7 @@ def build_world(*, texts: dict | None = None) -> SecurityWorld:
         meetings=meetings,
         agenda_items=agenda_items,
         requests=requests,
+        questions=questions,
         sessions=open_sessions(users),
     )
 
@@ -418,6 +421,21 @@ def _build_meetings(users: dict, papers: dict, organisations: dict):
         due_at=later,
     )
     return meetings, items, requests
+
+
+def _build_question(paper, users: dict, text):
+    """A panel member's question, with a draft answer governance may still publish."""
+    question = question_services.question_ask(
+        paper=paper,
+        user=users["panel"],
+        text=text("question.text") or "Who owns the aligned risk?",
+    )
+    return question_services.question_answer(
+        question=question,
+        user=users["mps-governance"],
+        answer=text("question.answer") or "Both organisations' directors.",
+        publish=False,
+    )
 
 
 # --- Has anything changed? ------------------------------------------------------
