@@ -115,7 +115,7 @@ class Pair:
     def chart(
         self, *, visible: set[int] | None = None, size: charts.Size = charts.PAGE
     ) -> charts.ScoreChart:
-        """Chart both risks' review scores over the same quarters (visible ones only)."""
+        """Chart both risks' review scores over the same quarters (visible only)."""
         return pair_chart(
             [side.risk for side in (self.left, self.right)],
             slug=f"link-{self.link.pk}-chart",
@@ -140,10 +140,7 @@ def pair_chart(
     references = " and ".join(r.reference for r in shown)
     return charts.score_chart(
         f"Scores of the aligned risks {references} at each quarterly review",
-        [
-            (r.organisation.short_name, review_scores(r.reviews.all()))
-            for r in shown
-        ],
+        [(r.organisation.short_name, review_scores(r.reviews.all())) for r in shown],
         size=size,
         slug=slug,
     )
