@@ -125,7 +125,7 @@ class Pair:
 
     @property
     def small_chart(self) -> charts.ScoreChart:
-        return self.chart(size=charts.SMALL)
+        return self.chart(size=charts.COMPACT)
 
 
 def pair_chart(

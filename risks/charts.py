@@ -47,6 +47,8 @@ class Size:
     top: int
     bottom: int
     font: int
+    detailed: bool = True  # ticks, band labels and a legend; else a sketch whose
+    # legend is printed once beside the charts (the register report's entries)
 
     @property
     def plot_right(self) -> int:
@@ -70,7 +72,11 @@ class Size:
 
 
 PAGE = Size(width=600, height=260, left=32, right=120, top=10, bottom=40, font=12)
-SMALL = Size(width=300, height=110, left=20, right=76, top=6, bottom=22, font=8)
+# In a table cell of the alignment overview: small, with its legend.
+COMPACT = Size(width=330, height=130, left=24, right=80, top=6, bottom=24, font=9)
+SMALL = Size(
+    width=240, height=90, left=6, right=6, top=6, bottom=16, font=9, detailed=False
+)
 
 
 @dataclass(frozen=True)
