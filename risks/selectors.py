@@ -670,3 +670,47 @@ def risk_page(user, risk: Risk, today: date) -> RiskPage:
         aligned=aligned_risks(user, risk),
         chart=risk_chart(risk, today),
     )
+
+
+# --- Register trends --------------------------------------------------------
+
+
+def register_trends(user) -> list[charts.BandBarsChart]:
+    """Chart, per organisation, the frozen reviews the user may see by band (one query).
+
+    Each closed quarter's reviews, counted by the band of their score, and how
+    many scores were above their risk's appetite ceiling.
+    """
+    rows = (
+        Review.objects.filter(
+            risk__in=access.viewable_risks(user), period__is_closed=True
+        )
+        .order_by("risk__organisation__short_name", "period__end")
+        .values_list(
+            "risk__organisation__short_name",
+            "risk__organisation__slug",
+            "period__end",
+            "period__label",
+            "likelihood",
+            "impact",
+            "risk__appetite",
+        )
+    )
+    grouped: dict[tuple[str, str], list[tuple]] = {}
+    for name, slug, end, label, likelihood, impact, appetite in rows:
+        grouped.setdefault((name, slug), []).append(
+            (
+                end,
+                label,
+                scoring.score(likelihood, impact),
+                scoring.appetite_ceiling(appetite),
+            )
+        )
+    return [
+        charts.band_bars_chart(
+            f"{name} risks by rating band at each closed quarter's review",
+            charts.band_counts(reviews),
+            slug=f"trends-{slug}",
+        )
+        for (name, slug), reviews in grouped.items()
+    ]

@@ -136,3 +136,20 @@ def test_register_report_charts_are_tagged_figures_with_alt_text(rendered):
     assert len(entries) == len(rendered.references)
     assert any(a.startswith("MOPAC open risks by rating band") for a in alts)
     assert all(alts)
+
+
+def test_word_paper_carries_the_pairs_charts_as_described_pictures(db):
+    import docx
+
+    from reports import docx_paper
+
+    call_command("load_demo", "--until", "2019-09-30", verbosity=0)
+    paper = PanelPaper.objects.get()
+    document = docx.Document(io.BytesIO(docx_paper.render_docx(paper)))
+    described = [shape._inline.docPr.get("descr") for shape in document.inline_shapes]
+    pairs = [alt for alt in described if alt and alt.startswith("Scores of ")]
+    assert any("MOPAC-R03 (MOPAC)" in alt and "MPS: " in alt for alt in pairs)
+    headings = [
+        p.text for p in document.paragraphs if p.style.name.startswith("Heading")
+    ]
+    assert "Scores of the aligned pairs" in headings

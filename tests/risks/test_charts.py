@@ -127,3 +127,37 @@ def test_alignment_overview_charts_each_pair(client, demo):
     agreed = AlignmentLink.objects.filter(status=LinkStatus.AGREED).count()
     assert html.count('class="app-chart"') == agreed
     assert html.count("Show the chart's figures as a table") == agreed
+
+
+# --- Register trends ------------------------------------------------------------
+
+# session, user, membership, the reviews of closed quarters the user may see
+TRENDS_QUERIES = 4
+
+
+def test_trends_chart_each_organisation_in_constant_queries(
+    client, demo, django_assert_num_queries
+):
+    client.force_login(get_user_model().objects.get(username="mopac-governance"))
+    with django_assert_num_queries(TRENDS_QUERIES):
+        html = client.get(reverse("risks:trends")).content.decode()
+    assert 'id="trends-mopac-title"' in html
+    assert "Outside appetite" in html
+    assert "Show the chart's figures as a table" in html
+
+
+def test_trends_show_only_what_the_user_may_see(client, demo):
+    client.force_login(get_user_model().objects.get(username="met-reader"))
+    html = client.get(reverse("risks:trends")).content.decode()
+    mps = html.count('id="trends-mps-title"')
+    # A reader of the MPS sees MOPAC's aligned risks only, never its whole register.
+    mopac_open = Risk.objects.filter(organisation__slug="mopac").count()
+    assert mps == 1
+    if 'id="trends-mopac-title"' in html:
+        chart = html[html.index('id="trends-mopac-title"') :]
+        assert f"{mopac_open} risks" not in chart.split("</title>")[0]
+
+
+def test_trends_need_sign_in(client, db):
+    response = client.get(reverse("risks:trends"))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
