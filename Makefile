@@ -84,6 +84,7 @@ bench: install-dev
 	$(PY) bench/audit.py
 	$(PY) bench/docx.py
 	$(PY) bench/exports.py
+	$(PY) bench/register_report_pdf.py --charts both
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .ruff_cache

@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from risks import charts
 from risks.choices import Direction, RiskStatus, Role
 from risks.models import (
     Action,
@@ -13,11 +14,12 @@ from risks.models import (
     Membership,
     Organisation,
     PanelMember,
+    Review,
     Risk,
     Theme,
 )
 from risks.scoring import CLOSED_ACTION_STATUSES
-from risks.selectors import travel, with_review_scores
+from risks.selectors import review_scores, travel, with_review_scores
 
 from .drift import DriftFlag, RiskState, drift_flags
 from .models import AlignmentLink, JointAction, LinkStatus
@@ -73,8 +75,16 @@ def overdue_joint_actions(today: date):
 
 def _overview_risks(ids: set[int]) -> dict[int, Risk]:
     risk = OuterRef("pk")
+    # The reviews (one query for every pair) draw the pairs' score charts.
+    reviews = Prefetch(
+        "reviews",
+        queryset=Review.objects.select_related("period").order_by("period__end", "pk"),
+    )
     risks = with_review_scores(
-        Risk.objects.filter(pk__in=ids).select_related("organisation").with_scores()
+        Risk.objects.filter(pk__in=ids)
+        .select_related("organisation")
+        .prefetch_related(reviews)
+        .with_scores()
     ).annotate(
         controls_count=count_of(Control.objects.filter(risk=risk), "risk"),
         open_actions_count=count_of(
@@ -101,6 +111,39 @@ class Pair:
     right: Side
     flags: list[DriftFlag]
     overdue_joint_actions: int
+
+    def chart(
+        self, *, visible: set[int] | None = None, size: charts.Size = charts.PAGE
+    ) -> charts.ScoreChart:
+        """Chart both risks' review scores over the same quarters (visible only)."""
+        return pair_chart(
+            [side.risk for side in (self.left, self.right)],
+            slug=f"link-{self.link.pk}-chart",
+            visible=visible,
+            size=size,
+        )
+
+    @property
+    def small_chart(self) -> charts.ScoreChart:
+        return self.chart(size=charts.COMPACT)
+
+
+def pair_chart(
+    risks: list[Risk],
+    *,
+    slug: str,
+    visible: set[int] | None = None,
+    size: charts.Size = charts.PAGE,
+) -> charts.ScoreChart:
+    """Chart aligned risks' scores (reviews prefetched with their periods)."""
+    shown = [r for r in risks if visible is None or r.pk in visible]
+    references = " and ".join(r.reference for r in shown)
+    return charts.score_chart(
+        f"Scores of the aligned risks {references} at each quarterly review",
+        [(r.organisation.short_name, review_scores(r.reviews.all())) for r in shown],
+        size=size,
+        slug=slug,
+    )
 
 
 @dataclass(frozen=True)

@@ -74,14 +74,17 @@ def link_detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     pair_groups = selectors.overview(type(link).objects.filter(pk=link.pk), today=today)
     joint_actions = list(link.joint_actions.select_related("organisation"))
+    pair = pair_groups[0].pairs[0]
+    visible = set(
+        access.viewable_risks(user)
+        .filter(pk__in=[link.proposer_risk_id, link.partner_risk_id])
+        .values_list("pk", flat=True)
+    )
     context = {
         "link": link,
-        "pair": pair_groups[0].pairs[0],
-        "visible_risk_ids": set(
-            access.viewable_risks(user)
-            .filter(pk__in=[link.proposer_risk_id, link.partner_risk_id])
-            .values_list("pk", flat=True)
-        ),
+        "pair": pair,
+        "chart": pair.chart(visible=visible) if visible else None,
+        "visible_risk_ids": visible,
         "joint_actions": [(a, a.is_overdue(today)) for a in joint_actions],
         "history": selectors.link_history(link),
         "can_decide": link.status == LinkStatus.PROPOSED

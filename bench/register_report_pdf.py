@@ -1,6 +1,6 @@
 """Measure the organisation register report PDF on a large generated register.
 
-    .venv/bin/python bench/register_report_pdf.py [--risks 1000]
+    .venv/bin/python bench/register_report_pdf.py [--risks 1000] [--charts on|off|both]
 
 Builds a throwaway SQLite database (under /tmp, never var/db.sqlite3) holding one
 organisation with N open risks, each with two controls, two actions and reviews
@@ -9,6 +9,10 @@ measured in a fresh process, so that its peak memory is the render's own:
 seconds, pages, peak RSS (resource.getrusage) and database queries; for a register
 rendered in parts (reports/pdf_parts.py), also the parts, the time of each phase
 and the workers' own peak memory.
+
+--charts both (the default) renders the report without its score charts and
+then with them, each the median of --repeat renders, and prints the ratio of
+the two times: the charts' cost.
 """
 
 import argparse
@@ -67,7 +71,7 @@ def build(database: str, risks: int) -> None:
     print(f"generated {risks} risks in {time.perf_counter() - started:.1f} s")
 
 
-def measure(output: str) -> dict:
+def measure(output: str, *, charts: bool) -> dict:
     """Build and render the report once; return the measurements."""
     import io
 
@@ -82,7 +86,9 @@ def measure(output: str) -> dict:
     period = ReportingPeriod.objects.get(organisation=org, label="2019/20 Q2")
     started, cpu_started = time.perf_counter(), time.process_time()
     with CaptureQueriesContext(connection) as queries:
-        document = register_report.build_register_report(org, period)
+        document = register_report.build_register_report(
+            org, period, with_charts=charts
+        )
     built = time.perf_counter()
     html = register_pdf.render_register_html(document)
     templated = time.perf_counter()
@@ -91,6 +97,7 @@ def measure(output: str) -> dict:
     finished, cpu_finished = time.perf_counter(), time.process_time()
     Path(output).write_bytes(pdf)
     return {
+        "charts": charts,
         "risks": len(document.risks),
         "queries": len(queries),
         "seconds_total": round(finished - started, 2),
@@ -108,21 +115,8 @@ def measure(output: str) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--risks", type=int, default=1000)
-    parser.add_argument("--database", default=DEFAULT_DB)
-    parser.add_argument("--output", default="/tmp/rr-bench-register-report.pdf")  # noqa: S108
-    parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.measure_only:
-        setup_django(args.database)
-        print(json.dumps(measure(args.output)))
-        return
-    Path(args.database).unlink(missing_ok=True)
-    setup_django(args.database)
-    build(args.database, args.risks)
-    # A fresh process, so that the peak memory is the render's alone.
+def render_in_fresh_process(args, charts: bool) -> dict:
+    """Measure one render in a fresh process, so that its peak memory is its own."""
     result = subprocess.run(  # noqa: S603 - our own script, fixed arguments
         [
             sys.executable,
@@ -132,15 +126,53 @@ def main() -> None:
             args.database,
             "--output",
             args.output,
+            "--charts",
+            "on" if charts else "off",
         ],
         check=True,
         capture_output=True,
         text=True,
     )
-    figures = json.loads(result.stdout.strip().splitlines()[-1])
-    for name, value in figures.items():
-        print(f"{name:>14}: {value}")
-    print(f"{'pdf':>14}: {args.output}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def median_render(args, charts: bool) -> dict:
+    """Return the figures of the render with the median time of --repeat."""
+    runs = [render_in_fresh_process(args, charts) for _ in range(args.repeat)]
+    runs.sort(key=lambda figures: figures["seconds_total"])
+    figures = runs[len(runs) // 2]
+    figures["seconds_all_runs"] = [run["seconds_total"] for run in runs]
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--risks", type=int, default=1000)
+    parser.add_argument("--database", default=DEFAULT_DB)
+    parser.add_argument("--output", default="/tmp/rr-bench-register-report.pdf")  # noqa: S108
+    parser.add_argument("--charts", choices=("on", "off", "both"), default="both")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure_only:
+        setup_django(args.database)
+        print(json.dumps(measure(args.output, charts=args.charts != "off")))
+        return
+    Path(args.database).unlink(missing_ok=True)
+    setup_django(args.database)
+    build(args.database, args.risks)
+    modes = {"on": [True], "off": [False], "both": [False, True]}[args.charts]
+    results = {}
+    for charts in modes:
+        figures = median_render(args, charts)
+        results[charts] = figures
+        print(f"--- register report PDF, charts {'on' if charts else 'off'}")
+        for name, value in figures.items():
+            print(f"{name:>24}: {value}")
+    print(f"{'pdf':>24}: {args.output}")
+    if len(results) == 2:
+        ratio = results[True]["seconds_total"] / results[False]["seconds_total"]
+        print(f"{'charts on / off':>24}: {ratio:.2f}x (target: at most 1.3x)")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from datetime import date
 from django.utils.formats import date_format
 
 from alignment.models import AlignmentLink, LinkStatus
-from risks import as_at, scoring
+from risks import as_at, charts, scoring
 from risks.choices import Direction, Effectiveness, Marking
 from risks.models import Action, Control, Organisation, Risk
 from risks.selectors import HeatMap, heat_maps
@@ -67,6 +67,7 @@ class OrganisationGroup:
 class ThemeGroup:
     name: str
     organisations: tuple[OrganisationGroup, ...]
+    pair_charts: tuple[charts.ScoreChart, ...] = ()  # one per aligned pair
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,45 @@ def _appendix_risk(
     )
 
 
+def _pair_charts(
+    links: list[AlignmentLink],
+    *,
+    snapshot: dict[int, Risk],
+    history: dict[int, list[charts.ReviewScore]],
+    organisations: dict[int, Organisation],
+    public: bool,
+    prefix: str,
+) -> tuple[charts.ScoreChart, ...]:
+    """Chart each aligned pair's scores over the same quarters.
+
+    The public edition leaves out a pair with an OFFICIAL-SENSITIVE risk: its
+    scores are withheld there.
+    """
+    result = []
+    for link in links:
+        pair = [snapshot.get(link.proposer_risk_id), snapshot.get(link.partner_risk_id)]
+        if None in pair:
+            continue
+        if public and any(r.marking == Marking.OFFICIAL_SENSITIVE for r in pair):
+            continue
+        pair.sort(key=lambda r: (organisations[r.organisation_id].short_name, r.pk))
+        names = " and ".join(
+            f"{r.reference} ({organisations[r.organisation_id].short_name})"
+            for r in pair
+        )
+        result.append(
+            charts.score_chart(
+                f"Scores of {names} at each quarterly review",
+                [
+                    (organisations[r.organisation_id].short_name, history.get(r.pk, []))
+                    for r in pair
+                ],
+                slug=f"{prefix}-pair-{link.id}",
+            )
+        )
+    return tuple(result)
+
+
 def build_appendix(paper: PanelPaper, *, public: bool = False) -> Appendix:
     """Return Appendix A of the paper as the register stood at its period end."""
     moment = as_at.end_of_day(paper.period_end)
@@ -170,7 +210,8 @@ def build_appendix(paper: PanelPaper, *, public: bool = False) -> Appendix:
     }
     controls = as_at.children_as_at(Control, moment, snapshot)
     actions = as_at.children_as_at(Action, moment, snapshot)
-    directions = as_at.directions_as_at(moment, sorted(snapshot))
+    history = as_at.review_scores_as_at(moment, sorted(snapshot))
+    directions = as_at.directions_from(history, sorted(snapshot))
     organisations = {
         org.pk: org
         for org in Organisation.objects.filter(
@@ -179,7 +220,7 @@ def build_appendix(paper: PanelPaper, *, public: bool = False) -> Appendix:
     }
 
     theme_groups = []
-    for theme in themes:
+    for number, theme in enumerate(themes, start=1):
         # Each risk once per theme, with the references it is aligned with.
         partners: dict[int, set[int]] = {}
         for link in links:
@@ -215,7 +256,20 @@ def build_appendix(paper: PanelPaper, *, public: bool = False) -> Appendix:
             for org_id, risks in by_org.items()
         ]
         groups.sort(key=lambda group: group.short_name)
-        theme_groups.append(ThemeGroup(name=theme.name, organisations=tuple(groups)))
+        theme_groups.append(
+            ThemeGroup(
+                name=theme.name,
+                organisations=tuple(groups),
+                pair_charts=_pair_charts(
+                    [link for link in links if link.theme_id == theme.pk],
+                    snapshot=snapshot,
+                    history=history,
+                    organisations=organisations,
+                    public=public,
+                    prefix=f"appendix-{number}",
+                ),
+            )
+        )
 
     maps = heat_maps(as_at.snapshot(Risk, moment)) if paper.include_heat_maps else []
     return Appendix(

@@ -14,6 +14,7 @@ so that the paper reads the same in any word processor.
 
 from django.utils.formats import date_format
 
+from . import chart_images
 from . import docx_parts as parts
 from .appendix import Appendix, AppendixRisk
 from .models import CONTENT_TYPES, FileFormat, PanelPaper
@@ -220,6 +221,12 @@ class PaperWriter:
                 parts.keep_with_next(parts.heading(document, group.heading, 3))
                 for risk in group.risks:
                     self._risk(risk)
+            if theme.pair_charts:
+                parts.keep_with_next(
+                    parts.heading(document, "Scores of the aligned pairs", 3)
+                )
+                for chart in theme.pair_charts:
+                    chart_images.add_chart(document, chart)
         if appendix.heat_maps:
             self._heat_maps(appendix)
 

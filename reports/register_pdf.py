@@ -34,7 +34,7 @@ STYLESHEETS = ("css/paper.css", "css/register.css")
 # Stored renders are reused while the data is unchanged (register_services.py):
 # bump this whenever the template or stylesheets change what the PDF looks like,
 # so that renders made with the old layout are not served again.
-LAYOUT_VERSION = 4
+LAYOUT_VERSION = 5
 
 
 def css_string(text: str) -> str:
@@ -96,8 +96,9 @@ def split_parts(document: RegisterReportDocument) -> list[Part]:
     count = min(max_parts, -(-len(risks) // part_risks), len(risks))
     if count <= 1:
         return [Part(risks)]
+    # The summary's lines: one per risk at a glance, outside appetite or overdue.
     summary = 4000 + 110 * (
-        len(document.outside_appetite) + len(document.overdue_actions)
+        len(risks) + len(document.outside_appetite) + len(document.overdue_actions)
     )
     weights = [_weight(risk) for risk in risks]
     total = summary + sum(weights)

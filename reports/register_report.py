@@ -20,7 +20,7 @@ from datetime import date, datetime
 
 from django.db.models import Q, Subquery
 
-from risks import as_at, scoring
+from risks import as_at, charts, scoring
 from risks.choices import (
     ActionStatus,
     Appetite,
@@ -173,10 +173,24 @@ class ReportRisk:
     controls: tuple[ReportControl, ...]
     actions: tuple[ReportAction, ...]
     is_sensitive: bool
+    next_review: date | None = None
+    history: tuple[charts.ReviewScore, ...] = ()  # oldest quarter first
 
     @property
     def anchor(self) -> str:
         return f"risk-{self.pk}"
+
+    @property
+    def chart(self) -> charts.ScoreChart:
+        """A small chart of the entry's review scores up to the period end."""
+        return charts.score_chart(
+            f"Score of {self.reference} at each quarterly review",
+            [("Score", self.history)],
+            target=self.target.value,
+            ceiling=self.appetite_ceiling,
+            size=charts.SMALL,
+            slug=f"{self.anchor}-chart",
+        )
 
     @property
     def overdue_actions(self) -> tuple[ReportAction, ...]:
@@ -226,6 +240,7 @@ class RegisterReportDocument:
     modified: datetime
     title: str = TITLE
     scope_note: str = SCOPE_NOTE
+    with_charts: bool = True  # off only to measure the charts' cost (bench/)
 
     @property
     def as_at(self) -> date:
@@ -251,6 +266,20 @@ class RegisterReportDocument:
         return tuple(
             BandCount(band=band, count=counts.get(band.key, 0))
             for band in reversed(scoring.bands())
+        )
+
+    @property
+    def band_chart(self) -> charts.BandBarsChart:
+        """The open risks' reviews by band per quarter, and those outside appetite."""
+        return charts.band_bars_chart(
+            f"{self.organisation.short_name} open risks by rating band at each "
+            "quarterly review",
+            charts.band_counts(
+                (review.end, review.label, review.score, risk.appetite_ceiling)
+                for risk in self.risks
+                for review in risk.history
+            ),
+            slug="register-band-chart",
         )
 
     @property
@@ -392,6 +421,7 @@ def build_register_report(
     period: ReportingPeriod,
     *,
     periods: list[ReportingPeriod] | None = None,
+    with_charts: bool = True,
 ) -> RegisterReportDocument:
     """Gather the register as it stood at the end of the period.
 
@@ -412,7 +442,8 @@ def build_register_report(
     ids = [r.pk for r in open_risks]
     controls = as_at.children_as_at(Control, moment, ids)
     actions = as_at.children_as_at(Action, moment, ids)
-    directions = as_at.directions_as_at(moment, ids)
+    history = as_at.review_scores_as_at(moment, ids)
+    directions = as_at.directions_from(history, ids)
     previous_reviews = (
         {
             review.risk_id: review
@@ -466,6 +497,8 @@ def build_register_report(
                     )
                 ),
                 is_sensitive=risk.marking == Marking.OFFICIAL_SENSITIVE,
+                next_review=risk.next_review_date,
+                history=tuple(history.get(risk.pk, ())),
             )
         )
     risks.sort(key=lambda r: _natural(r.reference))
@@ -494,4 +527,5 @@ def build_register_report(
         ),
         created=moment,
         modified=data_version(organisation, period),
+        with_charts=with_charts,
     )

@@ -11,7 +11,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from . import access, scoring
+from . import access, charts, scoring
 from .choices import Direction
 from .models import Membership, Organisation, ReportingPeriod, Review, Risk
 
@@ -79,31 +79,54 @@ def children_as_at(model, moment: datetime, risk_ids) -> dict[int, list]:
     return grouped
 
 
+def review_scores_as_at(
+    moment: datetime, risk_ids
+) -> dict[int, list[charts.ReviewScore]]:
+    """Return each risk's review scores as at the moment, oldest quarter first."""
+    # Scores only, as plain values (never a model instance per review), with
+    # each review's period end and label read alongside rather than in a query
+    # of their own.
+    period = ReportingPeriod.objects.filter(pk=OuterRef("period_id"))
+    rows = (
+        Review.history.as_of(moment)
+        .filter(risk_id__in=list(risk_ids))
+        .annotate(
+            period_end=Subquery(period.values("end")[:1]),
+            period_label=Subquery(period.values("label")[:1]),
+        )
+        .order_by("id")
+        .values_list("risk_id", "period_end", "period_label", "likelihood", "impact")
+    )
+    reviews: dict[int, list[charts.ReviewScore]] = defaultdict(list)
+    for risk_id, end, label, likelihood, impact in rows:
+        reviews[risk_id].append(
+            charts.ReviewScore(
+                end=end, label=label, score=scoring.score(likelihood, impact)
+            )
+        )
+    for scores in reviews.values():
+        scores.sort(key=lambda review: review.end)  # stable: ties stay by id
+    return reviews
+
+
+def directions_from(
+    scores: dict[int, list[charts.ReviewScore]], risk_ids
+) -> dict[int, Direction]:
+    """Return each risk's direction of travel from its latest two review scores."""
+    result = {}
+    for risk_id in risk_ids:
+        latest = [review.score for review in scores.get(risk_id, [])[-2:]]
+        previous = latest[0] if len(latest) == 2 else None
+        result[risk_id] = scoring.direction_of_travel(
+            previous, latest[-1] if latest else None
+        )
+    return result
+
+
 def directions_as_at(moment: datetime, risk_ids) -> dict[int, Direction]:
     """Return each risk's direction of travel from its reviews as at the moment."""
     risk_ids = list(risk_ids)
-    # Scores only, as plain values (never a model instance per review), with
-    # each review's period end read alongside rather than in a query of its own.
-    period_end = ReportingPeriod.objects.filter(pk=OuterRef("period_id")).values("end")
-    rows = (
-        Review.history.as_of(moment)
-        .filter(risk_id__in=risk_ids)
-        .annotate(period_end=Subquery(period_end[:1]))
-        .order_by("id")
-        .values_list("risk_id", "period_end", "id", "likelihood", "impact")
-    )
-    reviews: dict[int, list[tuple]] = defaultdict(list)
-    for risk_id, end, pk, likelihood, impact in rows:
-        reviews[risk_id].append((end, pk, scoring.score(likelihood, impact)))
-    result = {}
-    for risk_id in risk_ids:
-        ordered = sorted(reviews.get(risk_id, []), key=lambda r: (r[0], r[1]))
-        scores = [score for _, _, score in ordered[-2:]]
-        previous = scores[0] if len(scores) == 2 else None
-        result[risk_id] = scoring.direction_of_travel(
-            previous, scores[-1] if scores else None
-        )
-    return result
+    return directions_from(review_scores_as_at(moment, risk_ids), risk_ids)
 
 
 @dataclass(frozen=True)

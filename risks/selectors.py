@@ -21,7 +21,7 @@ from django.db.models import (
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from . import access, scoring
+from . import access, charts, scoring
 from .choices import (
     IMPACT_CHOICES,
     LIKELIHOOD_CHOICES,
@@ -568,6 +568,7 @@ class RiskPage:
     actions: list[ActionRow]
     timeline: list[TimelineEntry]
     aligned: list[AlignedRisk]
+    chart: charts.ScoreChart
 
 
 def risk_page_risks(risks: QuerySet[Risk]) -> QuerySet[Risk]:
@@ -625,6 +626,35 @@ def aligned_risks(user, risk: Risk) -> list[AlignedRisk]:
     ]
 
 
+def review_scores(reviews: Iterable[Review]) -> list[charts.ReviewScore]:
+    """Return the reviews (period prefetched) as chart points, oldest first."""
+    return [
+        charts.ReviewScore(end=r.period.end, label=r.period.label, score=r.score)
+        for r in sorted(reviews, key=lambda r: (r.period.end, r.pk))
+    ]
+
+
+def current_quarter_end(reviews: Iterable[Review], today: date) -> date | None:
+    """Return the end of the reviewed period holding today, if there is one."""
+    return next(
+        (r.period.end for r in reviews if r.period.start <= today <= r.period.end),
+        None,
+    )
+
+
+def risk_chart(risk: Risk, today: date) -> charts.ScoreChart:
+    """Chart a risk's score at each quarterly review, from its prefetched reviews."""
+    reviews = risk.reviews.all()
+    return charts.score_chart(
+        f"Score of {risk.reference} at each quarterly review",
+        [("Score", review_scores(reviews))],
+        target=risk.target_score,
+        ceiling=risk.appetite_ceiling,
+        current_end=current_quarter_end(reviews, today),
+        slug=f"risk-{risk.pk}-chart",
+    )
+
+
 def risk_page(user, risk: Risk, today: date) -> RiskPage:
     """Shape a risk fetched through risk_page_risks for its page."""
     timeline = review_timeline(risk.reviews.all())
@@ -638,4 +668,49 @@ def risk_page(user, risk: Risk, today: date) -> RiskPage:
         ],
         timeline=timeline,
         aligned=aligned_risks(user, risk),
+        chart=risk_chart(risk, today),
     )
+
+
+# --- Register trends --------------------------------------------------------
+
+
+def register_trends(user) -> list[charts.BandBarsChart]:
+    """Chart, per organisation, the frozen reviews the user may see by band (one query).
+
+    Each closed quarter's reviews, counted by the band of their score, and how
+    many scores were above their risk's appetite ceiling.
+    """
+    rows = (
+        Review.objects.filter(
+            risk__in=access.viewable_risks(user), period__is_closed=True
+        )
+        .order_by("risk__organisation__short_name", "period__end")
+        .values_list(
+            "risk__organisation__short_name",
+            "risk__organisation__slug",
+            "period__end",
+            "period__label",
+            "likelihood",
+            "impact",
+            "risk__appetite",
+        )
+    )
+    grouped: dict[tuple[str, str], list[tuple]] = {}
+    for name, slug, end, label, likelihood, impact, appetite in rows:
+        grouped.setdefault((name, slug), []).append(
+            (
+                end,
+                label,
+                scoring.score(likelihood, impact),
+                scoring.appetite_ceiling(appetite),
+            )
+        )
+    return [
+        charts.band_bars_chart(
+            f"{name} risks by rating band at each closed quarter's review",
+            charts.band_counts(reviews),
+            slug=f"trends-{slug}",
+        )
+        for (name, slug), reviews in grouped.items()
+    ]

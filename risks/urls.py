@@ -14,6 +14,7 @@ app_name = "risks"
 
 urlpatterns = [
     path("", register.risk_list, name="list"),
+    path("trends/", register.risk_trends, name="trends"),
     path("export.xlsx", export_xlsx, name="export_xlsx"),
     path("export.csv", export_csv, name="export_csv"),
     path("import/", import_upload, name="import"),

@@ -64,3 +64,10 @@ def risk_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_view_history": user.is_superuser or access.membership_of(user) is not None,
     }
     return render(request, "risks/risk_detail.html", context)
+
+
+@login_required
+def risk_trends(request: HttpRequest) -> HttpResponse:
+    """Show, per organisation, its reviewed risks by band at each closed quarter."""
+    context = {"trend_charts": selectors.register_trends(request.user)}
+    return render(request, "risks/trends.html", context)

@@ -232,25 +232,35 @@ def test_risk_entry_has_statement_scores_travel_appetite_controls_actions(render
         "previous quarter 3 × 3 = 9 Medium",
         "current 3 × 4 = 12 High",
         "target 2 × 3 = 6 Medium",
-        f"Control 1: {CONTROL} (detective; partially effective; 2nd line assurance)",
-        f"Action 1: {DONE_ACTION} (owner: Head of Victims; due 31 July 2019; complete)",
-        f"Action 2: {OVERDUE_ACTION} (owner: Head of Victims; due 31 August 2019; "
-        "at risk) Overdue by 30 days.",
-        f"Action 3: {FUTURE_ACTION} (owner: Head of Victims; due 31 December "
-        "2019; on track)",
+        "Controls of MOPAC-R01",
+        "Actions of MOPAC-R01",
+        "Overdue by 30 days",
     ):
         assert words in entry, words
+    # Controls and actions are small tables, a row each (read from the HTML: a
+    # PDF's text interleaves the lines of cells that wrap).
+    html = rendered.html.split("Controls of MOPAC-R01")[1].split("MOPAC-R02")[0]
+    for row in (
+        f"<td>{CONTROL}</td><td>Detective</td><td>Partially effective</td>"
+        "<td>2nd line</td>",
+        f"<td>{DONE_ACTION}</td><td>Head of Victims</td><td>31 Jul 2019</td>"
+        "<td>Complete</td>",
+        f"<td>{OVERDUE_ACTION}</td><td>Head of Victims</td><td>31 Aug 2019</td>"
+        "<td>At risk <strong>Overdue by 30 days</strong></td>",
+        f"<td>{FUTURE_ACTION}</td><td>Head of Victims</td><td>31 Dec 2019</td>"
+        "<td>On track</td>",
+    ):
+        assert row in html, row
     sensitive = rendered.text.split("MOPAC-R02 Source handling")[-1]
     assert sensitive.lstrip().startswith("OFFICIAL-SENSITIVE")
     assert SECRET in sensitive
     assert "Direction of travel: Stable (→)" in sensitive
 
 
-def test_risk_entry_reads_in_order_with_controls_and_actions_each_in_one_paragraph(
-    rendered,
-):
-    # An entry is a heading and four paragraphs: statement; owner, appetite,
-    # travel and scores; the controls; the actions (numbered, in due-date order).
+def test_risk_entry_reads_in_order_with_controls_and_actions_as_tables(rendered):
+    # An entry is a heading, the statement, the paragraph of owner, appetite,
+    # travel and scores, its chart, then the controls and the actions tables
+    # (actions in due-date order).
     entry = rendered.text.split(f"MOPAC-R01 {VICTIMS}")[-1].split("MOPAC-R02")[0]
     order = [
         "Because of pressures on",
@@ -262,11 +272,12 @@ def test_risk_entry_reads_in_order_with_controls_and_actions_each_in_one_paragra
         "; previous quarter",
         "; current",
         "; target",
-        "Control 1:",
-        "Action 1:",
-        "Action 2:",
-        "Overdue by 30 days.",
-        "Action 3:",
+        "Controls of MOPAC-R01",
+        "Actions of MOPAC-R01",
+        DONE_ACTION[:20],
+        OVERDUE_ACTION[:20],
+        "Overdue by 30 days",
+        FUTURE_ACTION[:20],
     ]
     positions = [entry.find(words) for words in order]
     assert -1 not in positions, dict(zip(order, positions, strict=True))
@@ -300,11 +311,13 @@ def test_pdf_is_tagged_with_title_language_dates_and_outline(rendered):
 
     outline = list(titles(reader.outline))
     assert [t for d, t in outline if d == 0] == [
+        "Risks at a glance",
         "Summary",
         "Risks",
         "Risks closed during the period",
     ]
     for title in (
+        "Rating bands over the quarters",
         "Heat maps",
         "Risks outside appetite",
         "Overdue actions",

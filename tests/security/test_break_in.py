@@ -385,6 +385,9 @@ ELSEWHERE = {
     "risks:export_csv",
     "risks:export_xlsx",
     "risks:import_preview",
+    # Counts of the reviews the user may see, per organisation, read through
+    # access.viewable_risks: tests/risks/test_charts.py (a reader sees no more).
+    "risks:trends",
     # The read API, by token and role: tests/security/test_api_access.py; the
     # tokens page, every role allowed and denied: tests/accounts/test_tokens.py.
     *(f"api:{name}" for name in API_URL_NAMES),
