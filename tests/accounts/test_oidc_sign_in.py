@@ -10,7 +10,7 @@ from django.test import Client
 from accounts.adapters import RegisterSocialAccountAdapter
 from risks import access
 from risks.choices import Role
-from risks.models import Membership, PanelMember
+from risks.models import Membership, PanelMember, RiskUserObjectPermission
 from risks.services import _grant_change
 from tests.factories import OrganisationFactory, RiskFactory
 
@@ -174,12 +174,27 @@ def test_moving_groups_changes_the_role_at_next_sign_in_with_history(
     assert sign_in(client, mover).status_code == 302
     membership = Membership.objects.get(user=user)
     assert membership.role == Role.READER
+    assert membership.post_title == "Reader"  # the title a sign-in gave follows
     history = list(membership.history.order_by("history_date", "history_id"))
     assert [h.role for h in history] == [Role.GOVERNANCE, Role.READER]
     assert {h.history_change_reason for h in history} == {REASON}
     assert all(h.history_user_id == user.pk for h in history)
     user = User.objects.get(pk=user.pk)
     assert not access.can_manage_register(user, orgs["mps"])
+
+
+def test_a_post_title_typed_in_stays_when_the_role_changes(
+    client, providers, orgs, idp, mover
+):
+    sign_in(client, mover)
+    user = _user(mover)
+    assert Membership.objects.get(user=user).post_title == "Governance officer"
+    Membership.objects.filter(user=user).update(post_title="Head of Risk")
+    idp.set_claims(mover, {"groups": [MPS_READERS]})
+    client.logout()
+    sign_in(client, mover)
+    membership = Membership.objects.get(user=user)
+    assert (membership.role, membership.post_title) == (Role.READER, "Head of Risk")
 
 
 def test_owner_grants_survive_sign_ins_and_count_only_while_an_owner(
@@ -196,6 +211,8 @@ def test_owner_grants_survive_sign_ins_and_count_only_while_an_owner(
     client.logout()
     sign_in(client, mover)
     assert not access.can_edit_risk(User.objects.get(pk=user.pk), risk)
+    # The named grant itself is kept, only not counted while a reader.
+    assert RiskUserObjectPermission.objects.filter(user=user, content_object=risk)
 
     idp.set_claims(mover, {"groups": [MPS_OWNERS]})
     client.logout()
