@@ -54,7 +54,7 @@ ACCOUNTS = {
 }
 NAMES = [
     *("mps", "mopac", "tenant2", "hs256", "rogue", "skewed", "imposter"),
-    *("silent", "closed"),
+    *("silent", "closed", "nologout"),
 ]
 
 
@@ -110,6 +110,14 @@ def imposter_idp():
         "https://login.microsoftonline.com/00000000-0000-0000-0000-00000000dead/v2.0"
     )
     server = _server(issuer=issuer).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def no_logout_idp():
+    """A provider that offers no end-session endpoint."""
+    server = _server(end_session=False).start()
     yield server
     server.stop()
 
