@@ -205,19 +205,29 @@ def test_owner_grants_survive_sign_ins_and_count_only_while_an_owner(
     user = _user(mover)
     risk = RiskFactory(organisation=orgs["mps"], owner=user)
     _grant_change(risk, user, by=None, reason="Risk owner assigned", at=None)
-    assert access.can_edit_risk(User.objects.get(pk=user.pk), risk)
+    delegated = RiskFactory(organisation=orgs["mps"])
+    _grant_change(delegated, user, by=None, reason="Delegate added", at=None)
+    risks = (risk, delegated)
+    assert all(access.can_edit_risk(User.objects.get(pk=user.pk), r) for r in risks)
+    grants = set(RiskUserObjectPermission.objects.filter(user=user))
+    assert len(grants) == 2
 
     idp.set_claims(mover, {"groups": [MPS_READERS]})
     client.logout()
     sign_in(client, mover)
-    assert not access.can_edit_risk(User.objects.get(pk=user.pk), risk)
-    # The named grant itself is kept, only not counted while a reader.
-    assert RiskUserObjectPermission.objects.filter(user=user, content_object=risk)
+    assert not any(access.can_edit_risk(User.objects.get(pk=user.pk), r) for r in risks)
+    # The named grants themselves are kept, only not counted while a reader...
+    assert set(RiskUserObjectPermission.objects.filter(user=user)) == grants
+
+    idp.set_claims(mover, {"groups": [UNMAPPED]})
+    client.logout()
+    assert sign_in(client, mover).status_code == 403
+    # ...or while refused, their membership gone.
+    assert set(RiskUserObjectPermission.objects.filter(user=user)) == grants
 
     idp.set_claims(mover, {"groups": [MPS_OWNERS]})
-    client.logout()
     sign_in(client, mover)
-    assert access.can_edit_risk(User.objects.get(pk=user.pk), risk)
+    assert all(access.can_edit_risk(User.objects.get(pk=user.pk), r) for r in risks)
 
 
 def test_leaving_every_mapped_group_refuses_and_removes_the_membership(
