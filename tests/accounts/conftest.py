@@ -31,6 +31,10 @@ GROUPS = {
 ACCOUNTS = {
     "mps-gov-1": {"groups": [MPS_GOVERNANCE], "preferred_username": "gov@mps.test"},
     "mps-owner-1": {"groups": [MPS_OWNERS, MPS_READERS]},
+    "mps-mailbox-1": {
+        "groups": [MPS_READERS],
+        "email": "risk.team@mps.test",
+    },
     "mps-oid-1": {
         "groups": [MPS_GOVERNANCE],
         "oid": "5e1f0c3a-7b2d-4e8f-9a6c-1d2e3f4a5b6c",

@@ -274,6 +274,19 @@ def test_an_existing_local_user_with_the_same_name_is_never_taken_over(
     assert not Membership.objects.filter(user=local).exists()
 
 
+def test_a_person_is_never_matched_on_their_e_mail_address(client, providers, orgs):
+    local = User.objects.create_user(
+        "risk-team", email="risk.team@mps.test", password="local-password-1"
+    )
+    assert sign_in(client, "mps-mailbox-1").status_code == 302
+    user = _user("mps-mailbox-1")
+    claims = SocialAccount.objects.get(user=user).extra_data["id_token"]
+    assert claims["email"] == local.email  # the provider did send the address
+    assert user.pk != local.pk
+    assert int(client.session["_auth_user_id"]) == user.pk
+    assert not SocialAccount.objects.filter(user=local).exists()
+
+
 def test_a_sign_in_makes_a_fixed_number_of_queries(
     client, providers, orgs, django_assert_num_queries
 ):
