@@ -143,6 +143,7 @@ def test_a_person_without_a_mapped_group_is_refused_and_nothing_created(
     page = response.content.decode()
     assert "You cannot sign in to the risk register" in page
     assert says in page
+    assert "add you to the right group" in page
     assert User.objects.count() == users
     assert not SocialAccount.objects.exists()
     assert "_auth_user_id" not in client.session
@@ -261,7 +262,10 @@ def test_a_disabled_user_is_refused(client, providers, orgs):
     client.logout()
     response = sign_in(client, "mps-gov-1")
     assert response.status_code == 403
-    assert "disabled" in response.content.decode()
+    page = response.content.decode()
+    assert "Your account on the risk register is disabled" in page
+    assert "add you to the right group" not in page  # groups would not help
+    assert "_auth_user_id" not in client.session
 
 
 def test_an_existing_local_user_with_the_same_name_is_never_taken_over(
