@@ -104,3 +104,9 @@ def test_the_admin_lists_links_read_only_and_hides_allauths_app_pages(client, ad
     )
     assert client.get("/admin/socialaccount/socialapp/").status_code == 404
     assert client.get("/admin/socialaccount/socialaccount/").status_code == 200
+
+
+def test_the_sign_in_log_keeps_role_changes_as_well_as_refusals():
+    sign_in_log = logging.getLogger("accounts.sign_in")
+    assert sign_in_log.isEnabledFor(logging.INFO)
+    assert sign_in_log.handlers  # written out, not left to the root's WARNING level
