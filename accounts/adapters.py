@@ -21,7 +21,7 @@ from .oidc import configured_provider, social_app
 logger = logging.getLogger("accounts.sign_in")
 
 
-def _refuse(request, sociallogin, message: str, detail: str):
+def _refuse(request, sociallogin, message: str, detail: str, *, groups_hint=True):
     account = sociallogin.account
     logger.warning(
         "Sign-in refused: provider %s, subject %s: %s",
@@ -32,8 +32,30 @@ def _refuse(request, sociallogin, message: str, detail: str):
     response = render(
         request,
         "accounts/sign_in_refused.html",
-        {"message": message, "provider": configured_provider(account.provider)},
+        {
+            "message": message,
+            "groups_hint": groups_hint,
+            "provider": configured_provider(account.provider),
+        },
         status=403,
+    )
+    return ImmediateHttpResponse(response)
+
+
+def _fail(request, sociallogin, detail: str):
+    """The sign-in could not be confirmed: the same page as any other failed flow."""
+    account = sociallogin.account
+    logger.warning(
+        "Sign-in failed: provider %s, subject %s: %s",
+        account.provider,
+        account.uid,
+        detail,
+    )
+    response = render(
+        request,
+        "accounts/sign_in_failed.html",
+        {"provider": configured_provider(account.provider)},
+        status=400,
     )
     return ImmediateHttpResponse(response)
 
@@ -57,20 +79,12 @@ class RegisterSocialAccountAdapter(DefaultSocialAccountAdapter):
         """Check the nonce, then let the person in only as their groups say."""
         state = sociallogin.state or {}
         if state.get("process") != AuthProcess.LOGIN:
-            raise _refuse(
-                request, sociallogin, "This sign-in was not started here.", "process"
-            )
+            raise _fail(request, sociallogin, "not a sign-in process")
         expected, received = state.get("nonce"), _claims(sociallogin).get("nonce")
         if not (expected and isinstance(received, str)) or not constant_time_compare(
             expected, received
         ):
-            raise _refuse(
-                request,
-                sociallogin,
-                "This sign-in could not be confirmed. Start again from the sign-in "
-                "page.",
-                "nonce mismatch",
-            )
+            raise _fail(request, sociallogin, "nonce mismatch")
         user = sociallogin.user if sociallogin.is_existing else None
         if user is not None and not user.is_active:
             raise _refuse(
@@ -78,6 +92,7 @@ class RegisterSocialAccountAdapter(DefaultSocialAccountAdapter):
                 sociallogin,
                 "Your account on the risk register is disabled.",
                 f"inactive user {user.username}",
+                groups_hint=False,
             )
         provider = configured_provider(sociallogin.account.provider)
         try:

@@ -148,6 +148,10 @@ def membership_sync_from_sign_in(*, user, access: SignInAccess) -> list[str]:
         access.organisation.pk,
         access.role,
     ):
+        if membership.post_title == Role(membership.role).label:
+            # The title a sign-in gave them (their role's name) follows the role;
+            # a post title someone typed in stays.
+            membership.post_title = Role(access.role).label
         membership.organisation = access.organisation
         membership.role = access.role
         record(membership, user=user, reason=SIGN_IN_REASON, at=None)

@@ -311,7 +311,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         # One line per API request, with the token's id (api/views.py).
-        "api.requests": {"handlers": ["console"], "level": "INFO", "propagate": False}
+        "api.requests": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Sign-ins through the providers: new users and role changes from groups
+        # (INFO), refusals, failures and break-glass links (WARNING).
+        "accounts.sign_in": {
+            "handlers": ["console"],
+            "level": "INFO",
+            "propagate": False,
+        },
     },
 }
 

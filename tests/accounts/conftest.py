@@ -31,6 +31,10 @@ GROUPS = {
 ACCOUNTS = {
     "mps-gov-1": {"groups": [MPS_GOVERNANCE], "preferred_username": "gov@mps.test"},
     "mps-owner-1": {"groups": [MPS_OWNERS, MPS_READERS]},
+    "mps-mailbox-1": {
+        "groups": [MPS_READERS],
+        "email": "risk.team@mps.test",
+    },
     "mps-oid-1": {
         "groups": [MPS_GOVERNANCE],
         "oid": "5e1f0c3a-7b2d-4e8f-9a6c-1d2e3f4a5b6c",
@@ -54,7 +58,7 @@ ACCOUNTS = {
 }
 NAMES = [
     *("mps", "mopac", "tenant2", "hs256", "rogue", "skewed", "imposter"),
-    *("silent", "closed"),
+    *("silent", "closed", "nologout"),
 ]
 
 
@@ -110,6 +114,14 @@ def imposter_idp():
         "https://login.microsoftonline.com/00000000-0000-0000-0000-00000000dead/v2.0"
     )
     server = _server(issuer=issuer).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def no_logout_idp():
+    """A provider that offers no end-session endpoint."""
+    server = _server(end_session=False).start()
     yield server
     server.stop()
 

@@ -1,5 +1,6 @@
 """AUTH_LOCAL_PASSWORDS: for the demo and break-glass only, off in production."""
 
+import json
 import os
 import subprocess
 import sys
@@ -90,3 +91,23 @@ def test_malformed_providers_json_stops_the_start_with_a_clear_error():
         "riskregister.settings.dev", "OIDC_PROVIDERS", OIDC_PROVIDERS='[{"name": '
     )
     assert "ImproperlyConfigured: OIDC_PROVIDERS is not valid JSON" in out
+
+
+def test_providers_come_from_the_environment_and_may_receive_forms():
+    entry = {
+        "name": "mps",
+        "label": "Sign in with MPS account",
+        "issuer": "https://login.microsoftonline.com/11111111-1111-4111-8111-111111111111/v2.0",
+        "client_id": "register",
+        "client_secret": "from-the-key-vault",
+        "groups": {"g-gov": "mps:governance"},
+    }
+    env = {"OIDC_PROVIDERS": json.dumps([entry])}
+    providers = _setting_in("riskregister.settings.prod", "OIDC_PROVIDERS", **env)
+    assert providers.startswith("(Provider(name='mps'")
+    assert "from-the-key-vault" not in providers  # the secret is never printed
+    # The sign-in and sign-out buttons redirect there: the CSP must allow it.
+    form_action = _setting_in(
+        "riskregister.settings.prod", "SECURE_CSP['form-action']", **env
+    )
+    assert "'https://login.microsoftonline.com'" in form_action

@@ -10,7 +10,7 @@ from django.test import Client
 from accounts.adapters import RegisterSocialAccountAdapter
 from risks import access
 from risks.choices import Role
-from risks.models import Membership, PanelMember
+from risks.models import Membership, PanelMember, RiskUserObjectPermission
 from risks.services import _grant_change
 from tests.factories import OrganisationFactory, RiskFactory
 
@@ -143,6 +143,7 @@ def test_a_person_without_a_mapped_group_is_refused_and_nothing_created(
     page = response.content.decode()
     assert "You cannot sign in to the risk register" in page
     assert says in page
+    assert "add you to the right group" in page
     assert User.objects.count() == users
     assert not SocialAccount.objects.exists()
     assert "_auth_user_id" not in client.session
@@ -174,12 +175,27 @@ def test_moving_groups_changes_the_role_at_next_sign_in_with_history(
     assert sign_in(client, mover).status_code == 302
     membership = Membership.objects.get(user=user)
     assert membership.role == Role.READER
+    assert membership.post_title == "Reader"  # the title a sign-in gave follows
     history = list(membership.history.order_by("history_date", "history_id"))
     assert [h.role for h in history] == [Role.GOVERNANCE, Role.READER]
     assert {h.history_change_reason for h in history} == {REASON}
     assert all(h.history_user_id == user.pk for h in history)
     user = User.objects.get(pk=user.pk)
     assert not access.can_manage_register(user, orgs["mps"])
+
+
+def test_a_post_title_typed_in_stays_when_the_role_changes(
+    client, providers, orgs, idp, mover
+):
+    sign_in(client, mover)
+    user = _user(mover)
+    assert Membership.objects.get(user=user).post_title == "Governance officer"
+    Membership.objects.filter(user=user).update(post_title="Head of Risk")
+    idp.set_claims(mover, {"groups": [MPS_READERS]})
+    client.logout()
+    sign_in(client, mover)
+    membership = Membership.objects.get(user=user)
+    assert (membership.role, membership.post_title) == (Role.READER, "Head of Risk")
 
 
 def test_owner_grants_survive_sign_ins_and_count_only_while_an_owner(
@@ -190,17 +206,29 @@ def test_owner_grants_survive_sign_ins_and_count_only_while_an_owner(
     user = _user(mover)
     risk = RiskFactory(organisation=orgs["mps"], owner=user)
     _grant_change(risk, user, by=None, reason="Risk owner assigned", at=None)
-    assert access.can_edit_risk(User.objects.get(pk=user.pk), risk)
+    delegated = RiskFactory(organisation=orgs["mps"])
+    _grant_change(delegated, user, by=None, reason="Delegate added", at=None)
+    risks = (risk, delegated)
+    assert all(access.can_edit_risk(User.objects.get(pk=user.pk), r) for r in risks)
+    grants = set(RiskUserObjectPermission.objects.filter(user=user))
+    assert len(grants) == 2
 
     idp.set_claims(mover, {"groups": [MPS_READERS]})
     client.logout()
     sign_in(client, mover)
-    assert not access.can_edit_risk(User.objects.get(pk=user.pk), risk)
+    assert not any(access.can_edit_risk(User.objects.get(pk=user.pk), r) for r in risks)
+    # The named grants themselves are kept, only not counted while a reader...
+    assert set(RiskUserObjectPermission.objects.filter(user=user)) == grants
+
+    idp.set_claims(mover, {"groups": [UNMAPPED]})
+    client.logout()
+    assert sign_in(client, mover).status_code == 403
+    # ...or while refused, their membership gone.
+    assert set(RiskUserObjectPermission.objects.filter(user=user)) == grants
 
     idp.set_claims(mover, {"groups": [MPS_OWNERS]})
-    client.logout()
     sign_in(client, mover)
-    assert access.can_edit_risk(User.objects.get(pk=user.pk), risk)
+    assert all(access.can_edit_risk(User.objects.get(pk=user.pk), r) for r in risks)
 
 
 def test_leaving_every_mapped_group_refuses_and_removes_the_membership(
@@ -234,7 +262,10 @@ def test_a_disabled_user_is_refused(client, providers, orgs):
     client.logout()
     response = sign_in(client, "mps-gov-1")
     assert response.status_code == 403
-    assert "disabled" in response.content.decode()
+    page = response.content.decode()
+    assert "Your account on the risk register is disabled" in page
+    assert "add you to the right group" not in page  # groups would not help
+    assert "_auth_user_id" not in client.session
 
 
 def test_an_existing_local_user_with_the_same_name_is_never_taken_over(
@@ -245,6 +276,19 @@ def test_an_existing_local_user_with_the_same_name_is_never_taken_over(
     user = _user("mps-gov-1")
     assert user.pk != local.pk
     assert not Membership.objects.filter(user=local).exists()
+
+
+def test_a_person_is_never_matched_on_their_e_mail_address(client, providers, orgs):
+    local = User.objects.create_user(
+        "risk-team", email="risk.team@mps.test", password="local-password-1"
+    )
+    assert sign_in(client, "mps-mailbox-1").status_code == 302
+    user = _user("mps-mailbox-1")
+    claims = SocialAccount.objects.get(user=user).extra_data["id_token"]
+    assert claims["email"] == local.email  # the provider did send the address
+    assert user.pk != local.pk
+    assert int(client.session["_auth_user_id"]) == user.pk
+    assert not SocialAccount.objects.filter(user=local).exists()
 
 
 def test_a_sign_in_makes_a_fixed_number_of_queries(

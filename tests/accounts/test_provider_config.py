@@ -2,6 +2,7 @@
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -54,3 +55,17 @@ def test_malformed_values_are_refused_with_a_message(value, message):
 def test_entra_oid_may_identify_people():
     (provider,) = parse_providers(json.dumps([{**GOOD, "subject_claim": "oid"}]))
     assert provider.subject_claim == "oid"
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/sso.md"])
+def test_the_worked_example_in_the_docs_is_a_valid_setting(document, settings):
+    text = Path(settings.BASE_DIR, document).read_text()
+    example = re.search(r"export OIDC_PROVIDERS='(.*?)'\n", text, re.S)
+    assert example, f"{document} has no OIDC_PROVIDERS example"
+    providers = parse_providers(example.group(1))
+    assert [p.name for p in providers] == ["mps", "mopac"]
+    assert all(
+        p.issuer.startswith("https://login.microsoftonline.com/") for p in providers
+    )
+    callback = "https://<host>/accounts/oidc/{}/login/callback/"
+    assert all(callback.format(p.name) in text for p in providers)

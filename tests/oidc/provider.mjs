@@ -10,6 +10,8 @@
 //   id_token_algs         the ID token algorithms its clients may ask for
 //   publish_other_key     its published JWKS holds another key under the same kid
 //                         than the one it signs with (a token signed with another key)
+//   end_session           false: it offers no end-session endpoint (RP-initiated
+//                         logout off), as some providers do not
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -61,7 +63,7 @@ const provider = new Provider(issuer, {
   pkce: { required: () => true },
   features: {
     devInteractions: { enabled: true },
-    rpInitiatedLogout: { enabled: true },
+    rpInitiatedLogout: { enabled: config.end_session !== false },
   },
   async findAccount(ctx, id) {
     const claims = accounts()[id];
