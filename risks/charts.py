@@ -541,21 +541,26 @@ class BandBarsChart:
 
 
 def band_counts(
-    reviews: Iterable[tuple[date, str, int | None, int | None]],
+    reviews: Iterable[tuple],
 ) -> tuple[QuarterCount, ...]:
-    """Count (period end, label, score, appetite ceiling) rows per quarter and band."""
+    """Count (period end, label, score, ceiling[, how many]) rows per quarter and band.
+
+    A row stands for one review, or for as many as its fifth item says (rows
+    already grouped by the database).
+    """
     quarters: dict[date, str] = {}
     by_band: dict[date, dict[str, int]] = {}
     outside: dict[date, int] = {}
-    for end, label, score, ceiling in reviews:
+    for end, label, score, ceiling, *grouped in reviews:
         band = scoring.band_for(score)
         if band is None:
             continue
+        many = grouped[0] if grouped else 1
         quarters.setdefault(end, label)
         counts = by_band.setdefault(end, {})
-        counts[band.key] = counts.get(band.key, 0) + 1
+        counts[band.key] = counts.get(band.key, 0) + many
         if ceiling is not None and score > ceiling:
-            outside[end] = outside.get(end, 0) + 1
+            outside[end] = outside.get(end, 0) + many
     return tuple(
         QuarterCount(
             quarter=Quarter(end=end, label=quarters[end]),

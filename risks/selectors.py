@@ -675,17 +675,10 @@ def risk_page(user, risk: Risk, today: date) -> RiskPage:
 # --- Register trends --------------------------------------------------------
 
 
-def register_trends(user) -> list[charts.BandBarsChart]:
-    """Chart, per organisation, the frozen reviews the user may see by band (one query).
-
-    Each closed quarter's reviews, counted by the band of their score, and how
-    many scores were above their risk's appetite ceiling.
-    """
-    rows = (
-        Review.objects.filter(
-            risk__in=access.viewable_risks(user), period__is_closed=True
-        )
-        .order_by("risk__organisation__short_name", "period__end")
+def _grouped_reviews(reviews: QuerySet) -> QuerySet:
+    """Count reviews per organisation, quarter, score and appetite, in the database."""
+    return (
+        reviews.order_by()
         .values_list(
             "risk__organisation__short_name",
             "risk__organisation__slug",
@@ -695,22 +688,66 @@ def register_trends(user) -> list[charts.BandBarsChart]:
             "impact",
             "risk__appetite",
         )
+        .annotate(reviews=Count("pk"))
+        .order_by("risk__organisation__short_name", "period__end")
     )
+
+
+def _trend_charts(
+    reviews: QuerySet, title: Callable[[str], str]
+) -> list[charts.BandBarsChart]:
+    """One band chart per organisation of the grouped reviews (one query)."""
     grouped: dict[tuple[str, str], list[tuple]] = {}
-    for name, slug, end, label, likelihood, impact, appetite in rows:
+    for name, slug, end, label, likelihood, impact, appetite, n in _grouped_reviews(
+        reviews
+    ):
         grouped.setdefault((name, slug), []).append(
             (
                 end,
                 label,
                 scoring.score(likelihood, impact),
                 scoring.appetite_ceiling(appetite),
+                n,
             )
         )
     return [
         charts.band_bars_chart(
-            f"{name} risks by rating band at each closed quarter's review",
-            charts.band_counts(reviews),
+            title(name),
+            charts.band_counts(rows),
             slug=f"trends-{slug}",
         )
-        for (name, slug), reviews in grouped.items()
+        for (name, slug), rows in grouped.items()
     ]
+
+
+def register_trends(user) -> list[charts.BandBarsChart]:
+    """Chart, per organisation, the frozen reviews the user may see by band (one query).
+
+    Each closed quarter's reviews, counted by the band of their score, and how
+    many scores were above their risk's appetite ceiling.
+    """
+    reviews = Review.objects.filter(
+        risk__in=access.viewable_risks(user), period__is_closed=True
+    )
+    return _trend_charts(
+        reviews,
+        lambda name: f"{name} risks by rating band at each closed quarter's review",
+    )
+
+
+def period_trend(user, period) -> charts.BandBarsChart | None:
+    """Chart the organisation's closed quarters up to the period (one query)."""
+    reviews = Review.objects.filter(
+        risk__in=access.viewable_risks(user),
+        period__organisation=period.organisation_id,
+        period__is_closed=True,
+        period__end__lte=period.end,
+    )
+    found = _trend_charts(
+        reviews,
+        lambda name: (
+            f"{name} risks by rating band at each closed quarter's review, "
+            f"to {period.label}"
+        ),
+    )
+    return found[0] if found else None

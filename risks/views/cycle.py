@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from .. import access, cycle, services
+from .. import access, cycle, selectors, services
 from ..models import Review, Risk
 from .periods import _managed_period
 
@@ -29,6 +29,7 @@ def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "rows": filters.apply(dashboard.rows),
         "filters": filters,
         "status_options": cycle.status_options(),
+        "trend_chart": selectors.period_trend(request.user, period),
     }
     return render(request, "risks/period_detail.html", context)
 

@@ -337,8 +337,9 @@ def _populate(world, period, previous_period, n: int) -> None:
 
 
 # session, user, membership, period, risks (+ scores and counts), this period's
-# reviews with reviewers, drift links, risks closed in the period.
-DASHBOARD_QUERIES = 8
+# reviews with reviewers, drift links, risks closed in the period, the closed
+# quarters' reviews grouped by score for the trend chart.
+DASHBOARD_QUERIES = 9
 
 
 @pytest.mark.parametrize("n", [5, 50])
@@ -459,3 +460,95 @@ def test_record_no_change_refused_in_a_closed_period(client, world, previous_per
     html = page(client, previous_period)
     assert "Record no change" not in html
     assert "Close Last quarter" not in html
+
+
+# --- Trend chart --------------------------------------------------------------
+
+
+def _trend_table(html: str) -> dict[str, list[str]]:
+    """Return the trend chart's table alternative: each quarter's cells, by label."""
+    start = html.index('id="trend"')
+    table = html[html.index("<table", start) : html.index("</table>", start)]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)
+    return {
+        cells[0]: cells[1:]
+        for cells in (
+            [text(cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+            for row in rows[1:]
+        )
+    }
+
+
+@pytest.fixture
+def earlier_period(world, previous_period):
+    return ReportingPeriodFactory(
+        organisation=world.mopac,
+        label="Two quarters ago",
+        start=previous_period.start - 92 * DAY,
+        end=previous_period.start - DAY,
+        is_closed=True,
+    )
+
+
+def test_dashboard_charts_the_closed_quarters_by_band_up_to_the_period(
+    client, world, period, previous_period, earlier_period
+):
+    rising = owned(world, "MOPAC-T01", appetite="cautious")
+    low = owned(world, "MOPAC-T02", appetite="averse")
+    ReviewFactory(risk=rising, period=earlier_period, likelihood=2, impact=2)
+    ReviewFactory(risk=rising, period=previous_period, likelihood=4, impact=5)
+    ReviewFactory(risk=low, period=previous_period, likelihood=1, impact=2)
+    # The other organisation's reviews, and this open quarter's, are not counted.
+    mps = owned(world, "MPS-T01", org="mps")
+    ReviewFactory(
+        risk=mps,
+        period=ReportingPeriodFactory(
+            organisation=world.mps,
+            label="Last quarter",
+            start=previous_period.start,
+            end=previous_period.end,
+            is_closed=True,
+        ),
+        likelihood=5,
+        impact=5,
+    )
+    ReviewFactory(risk=low, period=period, likelihood=5, impact=5)
+    client.force_login(world.users["mopac-governance"])
+
+    html = page(client, period)
+
+    chart = html[html.index('id="trend"') :]
+    figure = chart.split("</figure>")[0]
+    assert 'role="img" aria-labelledby="trends-mopac-title"' in figure
+    assert "Last quarter: 2 risks" in figure
+    assert "Show the chart's figures as a table" in chart
+    # Very high, high, medium, low; all reviewed; outside appetite.
+    assert _trend_table(html) == {
+        "Two quarters ago": ["0", "0", "0", "1", "1", "0"],
+        "Last quarter": ["1", "0", "0", "1", "2", "1"],
+    }
+
+
+def test_dashboard_trend_stops_at_the_period_shown(
+    client, world, period, previous_period, earlier_period
+):
+    risk = owned(world, "MOPAC-T01")
+    ReviewFactory(risk=risk, period=earlier_period)
+    ReviewFactory(risk=risk, period=previous_period)
+    client.force_login(world.users["mopac-governance"])
+
+    html = page(client, earlier_period)
+
+    assert list(_trend_table(html)) == ["Two quarters ago"]
+
+
+def test_dashboard_without_a_closed_quarter_says_the_chart_starts_later(
+    client, world, period
+):
+    owned(world, "MOPAC-T01")
+    client.force_login(world.users["mopac-governance"])
+
+    html = page(client, period)
+
+    assert "No quarter up to Current quarter has been closed yet" in html
+    assert "<svg" not in html[html.index('id="trend"') : html.index('id="close"')]
