@@ -481,6 +481,24 @@ def test_default_carries_to_the_quarter_holding_today(db):
 
 
 @pytest.mark.parametrize(
+    ("until", "meeting"),
+    [
+        ("2026-10-14", "2026-11-04"),  # three weeks on is a Wednesday
+        ("2026-11-20", "2026-12-16"),
+        ("2026-12-01", "2027-01-06"),  # not between Christmas and New Year
+        ("2026-12-04", "2027-01-06"),
+        ("2026-12-12", "2027-01-06"),
+        ("2026-12-13", "2027-01-06"),
+        ("2027-01-05", "2027-01-27"),
+    ],
+)
+def test_the_next_meeting_is_a_wednesday_three_weeks_ahead(until, meeting):
+    assert next_meeting(datetime.date.fromisoformat(until)) == (
+        datetime.date.fromisoformat(meeting)
+    )
+
+
+@pytest.mark.parametrize(
     ("until", "message"),
     [
         ("4/12/2026", "YYYY-MM-DD"),
