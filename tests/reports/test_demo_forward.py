@@ -23,12 +23,24 @@ from alignment.models import AlignmentLink, JointAction, LinkStatus
 from reports import rendering
 from reports.demo import MEETING_DATE, TITLE
 from reports.demo_forward import demo_organisations, next_meeting, read_snapshot
-from reports.demo_forward_plan import MOST_DAYS_KEPT_LATE, plan_carry_forward
+from reports.demo_forward_plan import (
+    CONTROL_REASONS,
+    MOST_DAYS_KEPT_LATE,
+    plan_carry_forward,
+)
+from reports.generator_topics import COMMENTARIES
 from reports.models import PanelPaper
 from risks import cycle, services
 from risks.choices import ActionStatus, RiskStatus
 from risks.cycle import quarter_of
-from risks.models import Action, Organisation, ReportingPeriod, Review, Risk
+from risks.models import (
+    Action,
+    Control,
+    Organisation,
+    ReportingPeriod,
+    Review,
+    Risk,
+)
 
 from ..risks.test_load_demo import history_models, sign_in, table_counts
 
@@ -157,6 +169,16 @@ class TestCarriedForward:
                 )
                 if before.period.start >= datetime.date(2019, 7, 1):
                     assert step <= 1, risk.reference
+                    # The commentary says which way the score went.
+                    trend = (
+                        "up"
+                        if after.score > before.score
+                        else "down"
+                        if after.score < before.score
+                        else "same"
+                    )
+                    opening = COMMENTARIES[trend].split(":")[0]
+                    assert after.commentary.startswith(opening), risk.reference
                 moves.add((after.score > before.score) - (after.score < before.score))
             if risk.status == RiskStatus.OPEN:
                 latest = reviews[-1]
@@ -196,6 +218,21 @@ class TestCarriedForward:
         # Every action of the 2019 registers has been finished since.
         for action in Action.objects.filter(due_date__lt=datetime.date(2020, 6, 1)):
             assert action.status in {ActionStatus.COMPLETE, ActionStatus.CANCELLED}
+
+    def test_controls_are_reassessed_and_added(self, carried):
+        since_2019 = Control.history.filter(
+            history_date__gte=datetime.datetime(2019, 10, 1, tzinfo=LONDON)
+        )
+        reasons = set(since_2019.values_list("history_change_reason", flat=True))
+        assert set(CONTROL_REASONS.values()) <= reasons
+        added = since_2019.filter(history_type="+")
+        assert added.count() > 20
+        # Controls are added to the 2019 risks too, not only with new ones.
+        risks_2019 = Risk.history.filter(
+            history_type="+",
+            history_date__lt=datetime.datetime(2019, 10, 1, tzinfo=LONDON),
+        ).values("id")
+        assert added.filter(risk_id__in=risks_2019).exists()
 
     def test_no_open_action_is_more_than_120_days_overdue(self, carried):
         for action in Action.objects.filter(risk__status=RiskStatus.OPEN):
