@@ -1,6 +1,6 @@
 """Measure `manage.py load_demo`: 2019 alone, and carried forward to a given day.
 
-    .venv/bin/python bench/demo_load.py [--until 2026-12-04] [--runs 3]
+    .venv/bin/python bench/demo_load.py [--until YYYY-MM-DD] [--runs 3]
 
 Each run migrates a fresh throwaway SQLite database (under /tmp, never
 var/db.sqlite3), and a PostgreSQL one when BENCH_PG_URL is set (created and
@@ -18,12 +18,16 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # bench.run, when run as a script
 PYTHON = sys.executable
-SQLITE = "/tmp/rr-bench-demo-load.sqlite3"  # noqa: S108 - throwaway
+LONDON = ZoneInfo("Europe/London")
+# Throwaway, one per bench process: two benches on one machine never share it.
+SQLITE = f"/tmp/rr-bench-demo-load-{os.getpid()}.sqlite3"  # noqa: S108
 
 
 def manage(env: dict, *args: str) -> tuple[float, str]:
@@ -99,15 +103,23 @@ def bench(label: str, fresh, until: str, runs: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--until", default="2026-12-04")
+    parser.add_argument(
+        "--until", default=None, help="the day to carry the demo to (default today)"
+    )
     parser.add_argument("--runs", type=int, default=3)
     options = parser.parse_args()
+    # load_demo's "today" is London's.
+    options.until = options.until or datetime.now(LONDON).date().isoformat()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "riskregister.settings.dev",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
-    print(f"load_demo --until {options.until}, median of {options.runs} runs")
+    print(
+        f"load_demo --until {options.until}, median of {options.runs} runs; "
+        f"{os.cpu_count()} CPUs, load average "
+        f"{', '.join(f'{n:.1f}' for n in os.getloadavg())} at the start"
+    )
     bench("SQLite", lambda: fresh_sqlite(env), options.until, options.runs)
     url = os.environ.get("BENCH_PG_URL")
     if url:

@@ -532,8 +532,13 @@ NEXT_SECTIONS = (
 
 
 def next_meeting(until: date) -> date:
-    """Return the next Panel meeting: a Wednesday at least three weeks away."""
+    """Return the next Panel meeting: a Wednesday at least three weeks away.
+
+    Panels do not meet between Christmas and the New Year bank holiday.
+    """
     day = until + timedelta(days=21)
+    if (day.month, day.day) >= (12, 22) or (day.month, day.day) <= (1, 2):
+        day = date(day.year + (day.month == 12), 1, 3)
     return day + timedelta(days=(2 - day.weekday()) % 7)
 
 

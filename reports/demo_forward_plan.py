@@ -65,6 +65,10 @@ CONTROL_REASONS = {
 LINK_AGREED = "Agreed at the joint Governance and Risk Working Group."
 # An action that is never late by more than this many days (see _action_life).
 MOST_DAYS_LATE = 28
+# How late an action kept open for the owner's to-do list may run, and how far
+# into the next quarter a quarter keeps one late (see _keep_one_late).
+MOST_DAYS_KEPT_LATE = 49
+KEPT_LATE_AHEAD = 30
 
 
 @dataclass
@@ -311,6 +315,8 @@ class _Planner:
         for risk in self.risks:
             if risk.is_open and risk.item.fields["next_review_date"] is not None:
                 self._risk_quarter(risk, quarter, year)
+        for slug in self.s.organisations:
+            self._keep_one_late(slug, quarter)
 
     # Risks -------------------------------------------------------------------
 
@@ -624,6 +630,104 @@ class _Planner:
             item.change(done, user, "Action completed", status=ActionStatus.COMPLETE)
         child.done_at = done
 
+    def _keep_one_late(self, slug: str, quarter: Quarter) -> None:
+        """Leave the risk owner an action or two overdue on every day of the quarter.
+
+        A real register always has a few actions running late, and the owner's
+        home page and reminders show them. On a day when none of the owner's
+        open risks has an overdue action, the action that fell due most recently
+        (if still open when the quarter starts) is completed later; failing
+        that, a follow-up action agreed earlier in the quarter falls due just
+        before the day. Either way no action runs more than MOST_DAYS_KEPT_LATE
+        days late. The days are covered up to a month into the next quarter,
+        whose own follow-ups can only be agreed once it has started; nothing is
+        dated before this quarter, so the past stays as planned before.
+        """
+        owner = self.s.owners[slug][0]
+        start = datetime.combine(quarter.start, time(0), tzinfo=self.tz)
+        risks = [
+            risk
+            for risk in self.risks
+            if risk.org == slug
+            and risk.owner == owner
+            and risk.is_open
+            and risk.item.fields["next_review_date"] is not None
+        ]
+        actions = [
+            child
+            for risk in risks
+            for child in risk.actions
+            if child.done_at is not None
+            and child.item.fields["status"] == ActionStatus.COMPLETE
+        ]
+        day = quarter.start
+        while risks and day <= quarter.end + timedelta(days=KEPT_LATE_AHEAD):
+            if any(_due(a) < day <= a.done_at.date() for a in actions):
+                day += timedelta(days=1)
+                continue
+            late = [
+                a
+                for a in actions
+                if a.done_at >= start
+                and _due(a) < day
+                and (day - _due(a)).days <= MOST_DAYS_KEPT_LATE - 7
+            ]
+            if late:
+                self._complete_late(max(late, key=_due), day)
+            elif day >= quarter.start + timedelta(days=KEPT_LATE_AHEAD):
+                actions.append(self._follow_up(self.rng.choice(risks), quarter, day))
+            else:
+                day += timedelta(days=1)
+
+    def _complete_late(self, child: ChildPlan, day: date) -> None:
+        """Complete an action (again) a week or more after `day`."""
+        due = _due(child)
+        days_late = self.rng.randint((day - due).days + 7, MOST_DAYS_KEPT_LATE)
+        user = child.item.versions[-1].user
+        if child.item.fields["status"] == ActionStatus.COMPLETE:
+            child.item.rewind(child.done_at)
+        done = self._moment(due + timedelta(days=days_late))
+        child.item.change(done, user, "Action completed", status=ActionStatus.COMPLETE)
+        child.done_at = done
+
+    def _follow_up(self, risk: RiskPlan, quarter: Quarter, day: date) -> ChildPlan:
+        """Agree a follow-up action in the quarter, due a few days before `day`."""
+        rng = self.rng
+        editor = risk.owner or self.s.governance[risk.org]
+        # A day after the quarter's start: a weekend moves at most a day earlier.
+        agreed = self._moment_between(
+            max(quarter.start + timedelta(days=1), day - timedelta(days=75)),
+            day - timedelta(days=KEPT_LATE_AHEAD),
+        )
+        due = day - timedelta(days=rng.randint(1, 10))
+        used = {a.item.fields["description"] for a in risk.actions}
+        fresh = [d for d in risk.topic.actions if d not in used]
+        description = (
+            fresh[0]
+            if fresh
+            else rng.choice(FOLLOW_UP_ACTIONS).format(year=quarter.label[:7])
+        )
+        action = Tracked(
+            None,
+            {
+                "description": description,
+                "owner_post": risk.item.fields["owner_post"],
+                "due_date": due,
+                "revised_due_date": None,
+                "status": ActionStatus.NOT_STARTED,
+                "version": 1,
+            },
+        )
+        action.create(agreed, editor, "Action agreed")
+        progress = self._moment_between(
+            agreed.date() + timedelta(days=3), due - timedelta(days=7)
+        )
+        action.change(progress, editor, "Progress update", status=ActionStatus.ON_TRACK)
+        child = ChildPlan(action)
+        risk.actions.append(child)
+        self._complete_late(child, day)
+        return child
+
     # Links -------------------------------------------------------------------
 
     def _links_of(self, risk: RiskPlan) -> list[LinkPlan]:
@@ -710,6 +814,12 @@ class _Planner:
             decision_reason=LINK_AGREED,
             decided_by=user,
         )
+
+
+def _due(child: ChildPlan) -> date:
+    """An action's due date as planned: the revised one if it slipped."""
+    fields = child.item.fields
+    return fields["revised_due_date"] or fields["due_date"]
 
 
 def plan_carry_forward(snapshot: Snapshot, until: date, tz: ZoneInfo) -> Plan:
