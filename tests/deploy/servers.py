@@ -273,7 +273,7 @@ class Worker:
                 "--worker-id",
                 self.worker_id,
                 "--heartbeat",
-                "1",
+                "0.25",  # often enough to see a beat during a short render
                 "--interval",
                 "0.2",
                 "--no-startup-delay",
