@@ -9,6 +9,7 @@ task. The nodes' own directories stay empty: every file is in Azurite.
 import io
 import re
 import time
+from html import unescape
 from http.client import HTTPConnection
 from urllib.parse import urlsplit
 
@@ -116,6 +117,40 @@ def test_a_paper_published_on_one_node_is_served_byte_identical_by_the_other(clu
     assert store not in mopac.get(b, edit).text
     assert cluster.container.get_container_properties().public_access is None
     assert anonymous_status(f"{cluster.container.url}/{full_name}") in (403, 404)
+
+
+def test_a_register_checked_on_one_node_is_imported_through_the_other(cluster):
+    # An import keeps no file: the checked rows wait for confirmation in the
+    # person's session, in PostgreSQL, so the confirming request may reach any node.
+    a, b = cluster.a, cluster.b
+    officer = signed_in(cluster, a, "mopac-governance")
+    template = officer.get(a, "/risks/import/template.xlsx")
+    assert template.status == 200
+    xlsx = template.headers["Content-Type"]
+    uploaded = officer.upload(
+        a,
+        "/risks/import/",
+        "/risks/import/",
+        {},
+        {"file": ("r.xlsx", template.body, xlsx)},
+    )
+    assert uploaded.status == 302, unescape(uploaded.text)[-2000:]
+    preview = uploaded.headers["Location"]
+    assert preview.startswith("/risks/import/")
+    shown = officer.get(b, preview)
+    assert shown.status == 200 and "EXAMPLE-R01" in shown.text
+    imported = officer.upload(b, preview, preview, {}, {})
+    assert imported.status == 302, unescape(imported.text)[-2000:]
+    title = "Example risk: replace this row with your own"
+    rows = cluster.query(
+        "SELECT o.slug FROM risks_risk r JOIN risks_organisation o "
+        "ON o.id = r.organisation_id WHERE r.title = %s",
+        [title],
+    )
+    assert rows == [("mopac",)]
+    # The same token on A now finds nothing to import: it was used on B.
+    assert officer.get(a, preview).status == 302
+    assert a.local_files() == [] and b.local_files() == []
 
 
 def test_a_register_pdf_requested_on_one_node_is_rendered_by_the_worker(cluster):
