@@ -243,10 +243,21 @@ def default_storage_from_env() -> dict:
             },
         }
     if bucket := os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+        from botocore.config import Config  # only where S3 is chosen
+
+        timeout = int(os.environ.get("STORAGE_TIMEOUT_SECONDS", "20"))
         return {
             "BACKEND": "storages.backends.s3.S3Storage",
             "OPTIONS": {
                 "bucket_name": bucket,
+                # boto3's defaults (60 s to connect, tried up to 5 times) would hold
+                # a page or a health probe for minutes on a store that is down;
+                # as for Azure, one quick retry, then fail.
+                "client_config": Config(
+                    connect_timeout=min(timeout, 5),
+                    read_timeout=timeout,
+                    retries={"mode": "standard", "total_max_attempts": 2},
+                ),
                 # Credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or
                 # boto3's usual chain (instance role) when those are unset.
                 "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,

@@ -10,6 +10,7 @@ production settings, the worker is `manage.py run_worker`.
 import hashlib
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -158,12 +159,14 @@ class Browser:
     def __init__(self):
         self.cookies: dict[str, str] = {}
 
-    def request(self, node, method: str, path: str, data=None) -> Response:
+    def request(self, node, method: str, path: str, data=None, files=None) -> Response:
         headers = {"Host": f"{HOST}:{node.port}"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
-        if data is not None:
+        if files:
+            body, headers["Content-Type"] = multipart(data or {}, files)
+        elif data is not None:
             body = urlencode(data)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         connection = HTTPConnection(HOST, node.port, timeout=120)
@@ -191,6 +194,19 @@ class Browser:
             node, "POST", action, {"csrfmiddlewaretoken": token[1], **fields}
         )
 
+    def upload(
+        self, node, page_path: str, action: str, fields: dict, files: dict
+    ) -> Response:
+        """Submit a form with files: its hidden fields and CSRF token, as a browser."""
+        page = self.get(node, page_path)
+        assert page.status == 200, (page_path, page.status)
+        hidden = dict(
+            re.findall(
+                r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text
+            )
+        )
+        return self.request(node, "POST", action, {**hidden, **fields}, files)
+
     def sign_in(self, node, username: str, password: str) -> None:
         response = self.post_form(
             node,
@@ -200,6 +216,27 @@ class Browser:
         )
         assert response.status == 302, unescape(response.text)[-2000:]
         assert "/accounts/login/" not in response.headers.get("Location", "")
+
+
+def multipart(fields: dict, files: dict) -> tuple[bytes, str]:
+    """Encode a form with files as multipart/form-data; return body and type."""
+    boundary = secrets.token_hex(16)
+    parts = []
+    for name, value in fields.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+            f"{value}\r\n".encode()
+        )
+    for name, (filename, data, content_type) in files.items():
+        parts.append(
+            f"--{boundary}\r\nContent-Disposition: form-data; "
+            f'name="{name}"; filename="{filename}"\r\n'
+            f"Content-Type: {content_type}\r\n\r\n".encode()
+            + data
+            + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 class Node:
@@ -273,7 +310,7 @@ class Worker:
                 "--worker-id",
                 self.worker_id,
                 "--heartbeat",
-                "1",
+                "0.25",  # often enough to see a beat during a short render
                 "--interval",
                 "0.2",
                 "--no-startup-delay",

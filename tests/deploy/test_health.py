@@ -1,6 +1,7 @@
-"""/healthz reads the object store: 503 while Azurite is stopped, 200 once back."""
+"""/healthz reads the object store: 503 while it is down, in time for a probe."""
 
 import os
+import socket
 import time
 
 import pytest
@@ -58,3 +59,34 @@ def test_healthz_answers_503_while_the_object_store_is_stopped(
 
         azurite.start()  # on the same port, with the same data
         assert client.get("/healthz").status_code == 200
+
+
+@pytest.fixture
+def silent_endpoint():
+    """An address that takes connections and never answers, as a hung store."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(16)
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+
+
+def test_healthz_answers_503_in_time_when_an_s3_store_hangs(
+    client, db, silent_endpoint, monkeypatch
+):
+    monkeypatch.delenv("AZURE_STORAGE_CONNECTION_STRING", raising=False)
+    monkeypatch.setenv("AWS_STORAGE_BUCKET_NAME", "riskregister")
+    monkeypatch.setenv("AWS_S3_ENDPOINT_URL", silent_endpoint)
+    monkeypatch.setenv("AWS_S3_REGION_NAME", "eu-west-2")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "key-id")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    monkeypatch.setenv("STORAGE_TIMEOUT_SECONDS", "2")
+    storages = {**settings.STORAGES, "default": default_storage_from_env()}
+    assert storages["default"]["BACKEND"] == "storages.backends.s3.S3Storage"
+    with override_settings(STORAGES=storages):
+        started = time.monotonic()
+        response = client.get("/healthz")
+        waited = time.monotonic() - started
+    assert response.status_code == 503
+    assert response.json()["storage"] == "unavailable"
+    # Two tries of 2 s each, not boto3's default of up to five of 60 s each.
+    assert 4 <= waited < 8

@@ -14,6 +14,7 @@ STORAGE_VARIABLES = (
     "AWS_S3_ENDPOINT_URL",
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
+    "STORAGE_TIMEOUT_SECONDS",
 )
 
 
@@ -50,6 +51,10 @@ def test_a_bucket_chooses_s3_compatible_storage_kept_private(environment):
     assert options["endpoint_url"] == "https://objects.example.invalid"
     assert (options["access_key"], options["secret_key"]) == ("key-id", "secret")
     assert options["default_acl"] is None  # never public-read
+    # A store that hangs fails a request (and /healthz) after two short tries.
+    config = options["client_config"]
+    assert (config.connect_timeout, config.read_timeout) == (5, 20)
+    assert config.retries == {"mode": "standard", "total_max_attempts": 2}
 
 
 class BrokenMidway(ContentFile):

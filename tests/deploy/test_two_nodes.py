@@ -9,6 +9,9 @@ task. The nodes' own directories stay empty: every file is in Azurite.
 import io
 import re
 import time
+from html import unescape
+from http.client import HTTPConnection
+from urllib.parse import urlsplit
 
 import pytest
 from pypdf import PdfReader
@@ -28,6 +31,17 @@ def wait_for(what: str, check, timeout: float = 120.0, every: float = 0.25):
 
 def pdf_text(data: bytes) -> str:
     return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def anonymous_status(url: str) -> int:
+    """Return the status of a GET with no credentials, as a stranger's browser."""
+    parts = urlsplit(url)
+    connection = HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        connection.request("GET", parts.path)
+        return connection.getresponse().status
+    finally:
+        connection.close()
 
 
 def signed_in(cluster, node, username: str) -> Browser:
@@ -91,6 +105,53 @@ def test_a_paper_published_on_one_node_is_served_byte_identical_by_the_other(clu
     assert full_name in cluster.blobs("papers/")
     assert a.local_files() == [] and b.local_files() == []
 
+    # The file is streamed by the node after its permission check, never handed
+    # out as a link to the store: without a session B sends the person to sign in,
+    # the pages name no store address, and the container refuses anonymous reads.
+    assert "Location" not in served_by_b.headers
+    stranger = Browser().get(b, pdf)
+    assert stranger.status == 302
+    assert stranger.headers["Location"].startswith("/accounts/login/")
+    store = f"{cluster.azurite.port}/"
+    assert store not in panel.get(b, f"/reports/{paper}/").text
+    assert store not in mopac.get(b, edit).text
+    assert cluster.container.get_container_properties().public_access is None
+    assert anonymous_status(f"{cluster.container.url}/{full_name}") in (403, 404)
+
+
+def test_a_register_checked_on_one_node_is_imported_through_the_other(cluster):
+    # An import keeps no file: the checked rows wait for confirmation in the
+    # person's session, in PostgreSQL, so the confirming request may reach any node.
+    a, b = cluster.a, cluster.b
+    officer = signed_in(cluster, a, "mopac-governance")
+    template = officer.get(a, "/risks/import/template.xlsx")
+    assert template.status == 200
+    xlsx = template.headers["Content-Type"]
+    uploaded = officer.upload(
+        a,
+        "/risks/import/",
+        "/risks/import/",
+        {},
+        {"file": ("r.xlsx", template.body, xlsx)},
+    )
+    assert uploaded.status == 302, unescape(uploaded.text)[-2000:]
+    preview = uploaded.headers["Location"]
+    assert preview.startswith("/risks/import/")
+    shown = officer.get(b, preview)
+    assert shown.status == 200 and "EXAMPLE-R01" in shown.text
+    imported = officer.upload(b, preview, preview, {}, {})
+    assert imported.status == 302, unescape(imported.text)[-2000:]
+    title = "Example risk: replace this row with your own"
+    rows = cluster.query(
+        "SELECT o.slug FROM risks_risk r JOIN risks_organisation o "
+        "ON o.id = r.organisation_id WHERE r.title = %s",
+        [title],
+    )
+    assert rows == [("mopac",)]
+    # The same token on A now finds nothing to import: it was used on B.
+    assert officer.get(a, preview).status == 302
+    assert a.local_files() == [] and b.local_files() == []
+
 
 def test_a_register_pdf_requested_on_one_node_is_rendered_by_the_worker(cluster):
     a, b = cluster.a, cluster.b
@@ -112,6 +173,13 @@ def test_a_register_pdf_requested_on_one_node_is_rendered_by_the_worker(cluster)
     assert "Policing and Crime" in pdf_text(served_by_a.body)
     assert cluster.blobs(name) == [name]
     assert a.local_files() == [] and b.local_files() == []
+    # Stored once, it is still only for MOPAC's members, whichever node is asked:
+    # the MPS's officer and the panel member get 404, as before it was rendered.
+    other = signed_in(cluster, a, "met-governance")
+    assert other.get(a, path).status == 404
+    assert other.get(b, path).status == 404
+    panel = signed_in(cluster, b, "panel-member")
+    assert panel.get(a, path).status == 404
 
 
 def test_a_worker_killed_mid_render_ends_with_one_file_and_a_finished_task(cluster):
@@ -123,12 +191,22 @@ def test_a_worker_killed_mid_render_ends_with_one_file_and_a_finished_task(clust
         "WHERE u.username = 'met-governance'"
     )[0][0]
     path = f"/reports/register/{slug}/pdf/"
+    logged_before = len(cluster.worker.log.read_text())
     assert officer.get(a, path).status == 202
     running = (
         "SELECT id FROM django_tasks_database_dbtaskresult WHERE status = 'RUNNING'"
     )
     [(task,)] = wait_for(
         "the worker to start rendering", lambda: cluster.query(running), every=0.02
+    )
+    # The heartbeat comes from a thread of its own, so it keeps coming (and names
+    # the render) while the render holds the worker's loop: kill it then.
+    beat = r"heartbeat worker=node-test-worker running=render_register_report for"
+    wait_for(
+        "a heartbeat naming the render",
+        lambda: re.search(beat, cluster.worker.log.read_text()[logged_before:]),
+        timeout=30,
+        every=0.02,
     )
     cluster.worker.kill()
     [(status, report)] = cluster.query(
@@ -144,6 +222,7 @@ def test_a_worker_killed_mid_render_ends_with_one_file_and_a_finished_task(clust
         "the restarted worker's PDF",
         lambda: (r := officer.get(a, path)).status == 200 and r,
     )
+    logged_by_then = len(cluster.worker.log.read_text())
     [(task_status, worker_ids)] = cluster.query(
         "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult "
         "WHERE id = %s",
@@ -159,6 +238,10 @@ def test_a_worker_killed_mid_render_ends_with_one_file_and_a_finished_task(clust
         n for n in cluster.blobs("register-reports/") if n.endswith(f"-{report}.pdf")
     ]
     assert stored == [name]
-    log = cluster.worker.log.read_text()
-    assert "queued again" in log
-    assert re.search(r"heartbeat worker=node-test-worker running=", log)
+    assert f"queued again: {task}" in cluster.worker.log.read_text()[logged_before:]
+    idle = r"heartbeat worker=node-test-worker running=nothing waiting=0"
+    wait_for(
+        "a heartbeat of the worker with nothing left to do",
+        lambda: re.search(idle, cluster.worker.log.read_text()[logged_by_then:]),
+        timeout=30,
+    )

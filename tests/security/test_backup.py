@@ -3,7 +3,7 @@
 PostgreSQL (production): pg_dump --format=custom of the database, pg_restore into
 a fresh one, then every table compared, row counts and contents. SQLite (the
 embedded default): dumpdata, loaddata into a freshly migrated database, compared
-the same way. The procedures are the ones README.md documents.
+the same way. The procedures are the ones docs/backup.md documents.
 """
 
 import datetime
