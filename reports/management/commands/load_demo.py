@@ -6,8 +6,11 @@ quarter to the quarter holding today (or `--until`). It lives in `reports`
 because it loads every app's demo, and only `reports` may import the others.
 """
 
+import logging
 import os
 import time as clock
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -27,6 +30,18 @@ from reports.demo_forward import (
 )
 from risks.cycle import quarter_of
 from risks.demo import DEFAULT_PASSWORD, is_production_settings, load_demo
+
+
+@contextmanager
+def _task_lines_quiet() -> Iterator[None]:
+    """Keep the seals' task log lines (two per closed quarter) out of `make run`."""
+    logger = logging.getLogger("django.tasks")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _until(raw: str | None) -> date:
@@ -82,7 +97,8 @@ class Command(BaseCommand):
         users = get_user_model().objects
         tz = ZoneInfo(settings.TIME_ZONE)
         # What the demo records happened years ago: it e-mails no one.
-        with suppressed(), transaction.atomic():
+        # The quarters it closes are sealed after commit, still inside the first.
+        with _task_lines_quiet(), suppressed(), transaction.atomic():
             result = load_demo(password=password)
             links = load_demo_links()
             paper = load_demo_paper(
