@@ -25,7 +25,11 @@ from reports.fonts import FONT_FILES, LICENCES
 from reports.models import PanelPaper
 from risks.models import Organisation
 
-from .test_docx import blocks, headings
+from .test_docx import blocks, compare_public_editions, headings
+
+# pytest-django creates the test database only for the tests that ask for one:
+# marked, these modules' shared fixtures find it even when run alone or with -k.
+pytestmark = pytest.mark.django_db
 
 # The shipped fonts' family names inside the font files, and the names the PDF
 # stylesheet gives them (which WeasyPrint writes as the embedded fonts' names).
@@ -173,6 +177,12 @@ def test_demo_public_docx_hides_the_sensitive_content(demo):
     assert rendering.PUBLIC_NOTE in public_text
     assert public.core_properties.keywords == "OFFICIAL"
     assert "OFFICIAL-SENSITIVE" not in public.sections[0].header.paragraphs[0].text
+
+
+def test_public_docx_leaves_out_exactly_what_the_public_pdf_leaves_out(demo):
+    left_out = " ".join(compare_public_editions(demo.docx, demo.pdf))
+    for secret in demo.secrets:
+        assert " ".join(secret.split()[:4]) in left_out, secret
 
 
 @pytest.mark.skipif(
