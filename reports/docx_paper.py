@@ -319,6 +319,7 @@ def heat_map_tables(document, maps, *, label: bool, width=HEAT_MAP_WIDTH) -> Non
         for row in table.rows:
             for cell in row.cells[1:]:
                 cell.paragraphs[0].alignment = parts.WD_ALIGN_PARAGRAPH.CENTER
+        parts.keep_together(table)  # a heat map split over two pages misleads
         parts.space_after_table(document)
 
 

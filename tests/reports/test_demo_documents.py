@@ -19,13 +19,14 @@ from django.db import transaction
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
-from reports import docx_paper, register_pdf, register_report, rendering
+from reports import docx_paper, docx_register, register_pdf, register_report, rendering
 from reports.appendix import build_appendix
 from reports.fonts import FONT_FILES, LICENCES
 from reports.models import PanelPaper
 from risks.models import Organisation
 
-from .test_docx import blocks, compare_public_editions, headings
+from .test_docx import blocks, compare_public_editions, headings, pdf_text
+from .test_pdf import in_order
 
 # pytest-django creates the test database only for the tests that ask for one:
 # marked, these modules' shared fixtures find it even when run alone or with -k.
@@ -50,6 +51,7 @@ class Demo:
     pdf: dict[str, bytes]
     docx: dict[str, bytes]
     register_pdf: bytes
+    register_docx: bytes
     html: str  # the full edition's HTML, as WeasyPrint prints it
 
 
@@ -79,6 +81,9 @@ def demo(django_db_setup, django_db_blocker) -> Demo:
                 e: docx_paper.render_docx(paper, edition=e) for e in rendering.EDITIONS
             },
             register_pdf=register_pdf.render_register_pdf(
+                register_report.build_register_report(mopac, period)
+            ),
+            register_docx=docx_register.write_register_docx(
                 register_report.build_register_report(mopac, period)
             ),
             html=rendering.render_html(paper),
@@ -163,6 +168,19 @@ def test_demo_docx_reads_as_the_same_paper_as_the_pdf(demo):
     assert document.core_properties.keywords == marking
 
 
+def test_demo_register_docx_has_the_register_pdfs_headings_and_risks(demo):
+    document = docx.Document(io.BytesIO(demo.register_docx))
+    text = pdf_text(demo.register_pdf)
+    titles = [" ".join(title.split()) for _, title in headings(document)]
+    assert in_order(text, titles) == []
+    risks = [t for t in titles if t.startswith("MOPAC-R")]
+    assert len(risks) == len(set(risks)) >= 4  # one entry per open risk
+    for part in ("Summary", "Heat maps", "Risks outside appetite", "Overdue actions"):
+        assert part in titles, part
+    marking = document.core_properties.keywords
+    assert marking in text and marking in document.sections[0].footer._element.xml
+
+
 def test_demo_public_docx_hides_the_sensitive_content(demo):
     full = docx.Document(io.BytesIO(demo.docx["full"]))
     public = docx.Document(io.BytesIO(demo.docx["public"]))
@@ -210,10 +228,17 @@ def test_libreoffice_opens_each_docx_with_the_same_headings(demo, tmp_path):
             timeout=180,
         )
         converted = PdfReader(tmp_path / f"{edition}.pdf")
-        text = " ".join(" ".join(p.extract_text().split()) for p in converted.pages)
+        pages = [" ".join(p.extract_text().split()) for p in converted.pages]
+        text = " ".join(pages)
         document = docx.Document(io.BytesIO(data))
         for _, title in headings(document):
             assert " ".join(title.split()) in text, (edition, title)
+        # The marking in every page's header and footer, and its page number.
+        marking = document.core_properties.keywords
+        for number, page in enumerate(pages, 1):
+            header = f"Agenda item 5b {marking} 18 September 2019"
+            assert header in page, (edition, number)
+            assert f"{marking} Page {number} of {len(pages)}" in page, (edition, number)
 
 
 def test_the_stylesheet_declares_exactly_the_shipped_fonts():

@@ -232,6 +232,18 @@ def test_headings_follow_the_reference_paper(rendered):
     assert title.text == TITLE
 
 
+def test_heading_block_names_panel_date_item_title_and_author(rendered):
+    for document in (rendered.full_doc, rendered.public_doc):
+        opening = [line for line in lines(document)[1:7] if line]
+        assert opening[:4] == [
+            "MPS-MOPAC JOINT AUDIT PANEL",
+            "18 September 2019",
+            "Agenda item 5b",
+            TITLE,
+        ]
+        assert opening[4].startswith("Report by: MOPAC Chief Executive Officer")
+
+
 def test_report_summary_is_a_bordered_box_on_page_one(rendered):
     box = rendered.full_doc.tables[0]
     assert box.style.name == "Table Grid"  # every border drawn
@@ -328,6 +340,16 @@ def test_heat_maps_are_tables_shaded_by_band(rendered):
             for shade in cell._tc.iter(f"{W}shd")
         }
         assert fills == set(docx_parts.BAND_FILLS.values())
+        # Kept on one page: every row but the last is kept with the next.
+        kept = [
+            all(
+                p.paragraph_format.keep_with_next
+                for c in row.cells
+                for p in c.paragraphs
+            )
+            for row in table.rows
+        ]
+        assert kept == [True] * 5 + [False]
 
 
 def test_public_edition_contains_no_sensitive_text(rendered):
