@@ -16,6 +16,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.db import transaction
+from django.template.loader import render_to_string
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
@@ -53,6 +54,7 @@ class Demo:
     register_pdf: bytes
     register_docx: bytes
     html: str  # the full edition's HTML, as WeasyPrint prints it
+    chart_svgs: list[str]  # Appendix A's charts, as the Word pictures draw them
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +89,11 @@ def demo(django_db_setup, django_db_blocker) -> Demo:
                 register_report.build_register_report(mopac, period)
             ),
             html=rendering.render_html(paper),
+            chart_svgs=[
+                render_to_string("charts/_score_chart.svg", {"chart": chart})
+                for theme in appendix.themes
+                for chart in theme.pair_charts
+            ],
         )
         transaction.set_rollback(True)
     return result
@@ -293,3 +300,43 @@ def test_same_pdf_bytes_on_a_machine_with_no_fonts_installed(demo, tmp_path):
     )
     assert result.stdout.startswith(b"%PDF")
     assert result.stdout == demo.pdf["full"]
+
+
+DRAW = (
+    "import os, pickle, sys, django\n"
+    "os.environ['DJANGO_SETTINGS_MODULE'] = 'riskregister.settings.test'\n"
+    "django.setup()\n"
+    "from reports import chart_images, raster\n"
+    "svgs = pickle.load(open(sys.argv[1], 'rb'))\n"
+    "pngs = [raster.svg_to_png(svg, scale=chart_images.SCALE) for svg in svgs]\n"
+    "sys.stdout.buffer.write(pickle.dumps(pngs))\n"
+)
+
+
+def test_word_charts_are_the_same_pictures_on_a_machine_with_no_fonts(demo, tmp_path):
+    """Draw the demo's Word charts where fontconfig knows no font: same PNGs."""
+    import pickle
+    import sys
+    import zipfile
+
+    assert demo.chart_svgs
+    config = tmp_path / "fonts.conf"
+    config.write_text(NO_FONTS.format(cache=tmp_path / "cache"))
+    job = tmp_path / "job.pickle"
+    job.write_bytes(pickle.dumps(demo.chart_svgs))
+    result = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-W", "ignore", "-c", DRAW, str(job)],
+        env={"PATH": "/usr/bin:/bin", "FONTCONFIG_FILE": str(config)},
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        timeout=300,
+        check=True,
+    )
+    drawn = pickle.loads(result.stdout)  # noqa: S301 - our own subprocess
+    with zipfile.ZipFile(io.BytesIO(demo.docx["full"])) as archive:
+        pictures = {
+            archive.read(name)
+            for name in archive.namelist()
+            if name.startswith("word/media/") and name.endswith(".png")
+        }
+    assert set(drawn) == pictures
