@@ -29,9 +29,6 @@ from .rendering import (
 # As css/paper.css: A4, margins 24 / 20 / 22 / 20 mm.
 PAGE = parts.Page(top=24, right=20, bottom=22, left=20)
 CONTENT_TYPE = CONTENT_TYPES[FileFormat.DOCX]
-REDACTED = (
-    "Details of this OFFICIAL-SENSITIVE risk are not included in the public edition."
-)
 
 
 def _long(day) -> str:
@@ -235,7 +232,7 @@ class PaperWriter:
         if risk.redacted:
             parts.keep_with_next(parts.heading(document, risk.reference, 4))
             parts.paragraph(document, risk.public_summary)
-            parts.paragraph(document, REDACTED, italic=True)
+            parts.paragraph(document, self.doc.redacted_risk_text, italic=True)
             return
         parts.keep_with_next(
             parts.heading(document, f"{risk.reference} {risk.title}", 4)
@@ -322,6 +319,7 @@ def heat_map_tables(document, maps, *, label: bool, width=HEAT_MAP_WIDTH) -> Non
         for row in table.rows:
             for cell in row.cells[1:]:
                 cell.paragraphs[0].alignment = parts.WD_ALIGN_PARAGRAPH.CENTER
+        parts.keep_together(table)  # a heat map split over two pages misleads
         parts.space_after_table(document)
 
 

@@ -601,6 +601,14 @@ def repeat_header(row) -> None:
     properties.append(header)
 
 
+def keep_together(table: Table) -> None:
+    """Keep a short table on one page: each row's text kept with the next row's."""
+    for row in table.rows[:-1]:
+        for cell in row.cells:
+            for para in cell.paragraphs:
+                para.paragraph_format.keep_with_next = True
+
+
 def space_after_table(container) -> None:
     """Add a small empty paragraph so that two tables never run together."""
     para = container.add_paragraph()

@@ -50,6 +50,9 @@ WITHHELD = (
     "This section is OFFICIAL-SENSITIVE and is not included in the public edition."
 )
 PUBLIC_NOTE = "Public edition: OFFICIAL-SENSITIVE content has been removed."
+REDACTED_RISK = (
+    "Details of this OFFICIAL-SENSITIVE risk are not included in the public edition."
+)
 MATTERS_ARISING = "Matters arising"
 NO_MATTERS_ARISING = "The Panel has no requests due at this meeting."
 REQUEST_WITHHELD = (
@@ -100,6 +103,7 @@ class PaperDocument:
     oral_update_text: str = ORAL_UPDATE
     withheld_text: str = WITHHELD
     public_note: str = PUBLIC_NOTE
+    redacted_risk_text: str = REDACTED_RISK
     # The generated "Matters arising" section, when the paper includes it.
     show_matters_arising: bool = False
     matters_arising: tuple[MatterArising, ...] = ()

@@ -10,15 +10,22 @@ import threading
 import pytest
 from django.db import connection, transaction
 
+from audit import sealing
 from audit.models import Seal
 from audit.sealing import SealError, seal_history
 from audit.verification import verify_history
 from risks.models import Risk
 
 from ..factories import OrganisationFactory, RiskFactory
-from .conftest import on_postgresql
 
-pytestmark = [on_postgresql, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="concurrent writers are a PostgreSQL matter: SQLite commits one "
+        "writer at a time, in history id order",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
 
 
 class OpenWriter(threading.Thread):
@@ -76,3 +83,39 @@ def test_a_writer_that_never_finishes_makes_the_seal_give_up_cleanly(settings):
         writer.join(10)
     assert not Seal.objects.exists()
     assert seal_history().row_count >= 2  # once it has ended, sealing works
+
+
+def test_writers_commit_while_old_rows_are_hashed_and_wait_for_the_next_seal(
+    monkeypatch,
+):
+    organisation = OrganisationFactory()
+    RiskFactory(organisation=organisation, reference="OLD")
+    written: list[int] = []
+    stream = sealing.stream_rows
+
+    def write_meanwhile():
+        with transaction.atomic():
+            risk = RiskFactory(organisation=organisation, reference="MEANWHILE")
+        written.append(risk.history.get().history_id)
+        connection.close()
+
+    def stream_rows_while_someone_writes(table, *args, **kwargs):
+        rows = stream(table, *args, **kwargs)
+        for position, row in enumerate(rows):
+            yield row
+            if position == 0 and not written:  # the table is being read now
+                writer = threading.Thread(target=write_meanwhile, daemon=True)
+                writer.start()
+                writer.join(10)  # the writer must not wait on the seal
+                assert not writer.is_alive(), "a writer was blocked by the seal"
+
+    monkeypatch.setattr(sealing, "stream_rows", stream_rows_while_someone_writes)
+    first = seal_history()
+    monkeypatch.undo()
+
+    table = Risk.history.model._meta.db_table
+    assert written and written[0] > first.tables[table]["through"]
+    second = seal_history()
+    assert second.tables[table]["after"] < written[0] <= second.tables[table]["through"]
+    outcome = verify_history()
+    assert outcome.ok, outcome.message

@@ -11,10 +11,10 @@ from audit.models import Occasion, Seal
 from audit.verification import verify_history
 from reports import services as paper_services
 from risks import services
-from risks.models import ReportingPeriod
+from risks.models import ReportingPeriod, Risk
 
 from ..factories import ReportingPeriodFactory, ThemeFactory
-from .conftest import run
+from .conftest import behind_the_apps_back, run
 
 TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
@@ -107,7 +107,7 @@ def test_publishing_a_paper_seals_history_with_the_files_sha256(
 
 
 @pytest.mark.django_db
-def test_the_demo_seals_and_verifies(settings):
+def test_the_demo_seals_verifies_and_names_a_row_changed_behind_its_back(settings):
     settings.DEMO_DATA_ALLOWED = True
     call_command("load_demo", "--until", "2026-12-04", stdout=None)
 
@@ -116,3 +116,17 @@ def test_the_demo_seals_and_verifies(settings):
 
     assert status == 0, output
     assert output.startswith("History verified: ")
+
+    # One row of the demo's 2019 history changed behind the application's back.
+    table = Risk.history.model._meta.db_table
+    oldest = Risk.history.order_by("history_id").first()
+    with behind_the_apps_back(table) as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET title = title || ' (rewritten)' "  # noqa: S608
+            "WHERE history_id = %s",
+            [oldest.history_id],
+        )
+    status, output = run("verify_history")
+
+    assert status == 1
+    assert f"{table} history id {oldest.history_id}: changed after seal 1" in output

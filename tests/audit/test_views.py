@@ -4,8 +4,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 
-from audit.models import Erasure
+from audit.models import Erasure, Verification
 from audit.sealing import seal_history
 from audit.verification import verify_history
 
@@ -32,6 +34,9 @@ def test_governance_sees_the_last_seal_and_verification(client, world, username)
     html = response.content.decode()
     assert seal.digest in html and "Quarter end" in html
     assert outcome.message in html and "Verified" in html
+    verified_at = Verification.objects.get().verified_at
+    assert date_format(localtime(verified_at), "j F Y H:i") in html
+    assert date_format(localtime(seal.sealed_at), "j F Y H:i") in html
     assert "Court order 2026/117" in html and "Data Protection Officer" in html
 
 

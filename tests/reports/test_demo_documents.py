@@ -16,16 +16,22 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.db import transaction
+from django.template.loader import render_to_string
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
-from reports import docx_paper, register_pdf, register_report, rendering
+from reports import docx_paper, docx_register, register_pdf, register_report, rendering
 from reports.appendix import build_appendix
 from reports.fonts import FONT_FILES, LICENCES
 from reports.models import PanelPaper
 from risks.models import Organisation
 
-from .test_docx import blocks, headings
+from .test_docx import blocks, compare_public_editions, headings, pdf_text
+from .test_pdf import in_order
+
+# pytest-django creates the test database only for the tests that ask for one:
+# marked, these modules' shared fixtures find it even when run alone or with -k.
+pytestmark = pytest.mark.django_db
 
 # The shipped fonts' family names inside the font files, and the names the PDF
 # stylesheet gives them (which WeasyPrint writes as the embedded fonts' names).
@@ -46,7 +52,9 @@ class Demo:
     pdf: dict[str, bytes]
     docx: dict[str, bytes]
     register_pdf: bytes
+    register_docx: bytes
     html: str  # the full edition's HTML, as WeasyPrint prints it
+    chart_svgs: list[str]  # Appendix A's charts, as the Word pictures draw them
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +85,15 @@ def demo(django_db_setup, django_db_blocker) -> Demo:
             register_pdf=register_pdf.render_register_pdf(
                 register_report.build_register_report(mopac, period)
             ),
+            register_docx=docx_register.write_register_docx(
+                register_report.build_register_report(mopac, period)
+            ),
             html=rendering.render_html(paper),
+            chart_svgs=[
+                render_to_string("charts/_score_chart.svg", {"chart": chart})
+                for theme in appendix.themes
+                for chart in theme.pair_charts
+            ],
         )
         transaction.set_rollback(True)
     return result
@@ -159,6 +175,19 @@ def test_demo_docx_reads_as_the_same_paper_as_the_pdf(demo):
     assert document.core_properties.keywords == marking
 
 
+def test_demo_register_docx_has_the_register_pdfs_headings_and_risks(demo):
+    document = docx.Document(io.BytesIO(demo.register_docx))
+    text = pdf_text(demo.register_pdf)
+    titles = [" ".join(title.split()) for _, title in headings(document)]
+    assert in_order(text, titles) == []
+    risks = [t for t in titles if t.startswith("MOPAC-R")]
+    assert len(risks) == len(set(risks)) >= 4  # one entry per open risk
+    for part in ("Summary", "Heat maps", "Risks outside appetite", "Overdue actions"):
+        assert part in titles, part
+    marking = document.core_properties.keywords
+    assert marking in text and marking in document.sections[0].footer._element.xml
+
+
 def test_demo_public_docx_hides_the_sensitive_content(demo):
     full = docx.Document(io.BytesIO(demo.docx["full"]))
     public = docx.Document(io.BytesIO(demo.docx["public"]))
@@ -175,13 +204,20 @@ def test_demo_public_docx_hides_the_sensitive_content(demo):
     assert "OFFICIAL-SENSITIVE" not in public.sections[0].header.paragraphs[0].text
 
 
+def test_public_docx_leaves_out_exactly_what_the_public_pdf_leaves_out(demo):
+    left_out = " ".join(compare_public_editions(demo.docx, demo.pdf))
+    for secret in demo.secrets:
+        assert " ".join(secret.split()[:4]) in left_out, secret
+
+
 @pytest.mark.skipif(
     not shutil.which("soffice"),
     reason="LibreOffice (soffice) is not installed: the .docx are not converted to "
     "PDF here (apt-get install libreoffice-writer-nogui to run this test).",
 )
-def test_libreoffice_opens_each_docx_with_the_same_headings(demo, tmp_path):
-    for edition, data in demo.docx.items():
+def test_libreoffice_opens_each_docx_with_its_headings_and_marking(demo, tmp_path):
+    documents = {**demo.docx, "register": demo.register_docx}
+    for edition, data in documents.items():
         source = tmp_path / f"{edition}.docx"
         source.write_bytes(data)
         subprocess.run(  # noqa: S603 - fixed arguments, our own file
@@ -200,10 +236,18 @@ def test_libreoffice_opens_each_docx_with_the_same_headings(demo, tmp_path):
             timeout=180,
         )
         converted = PdfReader(tmp_path / f"{edition}.pdf")
-        text = " ".join(" ".join(p.extract_text().split()) for p in converted.pages)
+        pages = [" ".join(p.extract_text().split()) for p in converted.pages]
+        text = " ".join(pages)
         document = docx.Document(io.BytesIO(data))
         for _, title in headings(document):
             assert " ".join(title.split()) in text, (edition, title)
+        # The marking in every page's header and footer, and its page number.
+        marking = document.core_properties.keywords
+        header = " ".join(document.sections[0].header.paragraphs[0].text.split())
+        assert marking in header
+        for number, page in enumerate(pages, 1):
+            assert header in page, (edition, number)
+            assert f"{marking} Page {number} of {len(pages)}" in page, (edition, number)
 
 
 def test_the_stylesheet_declares_exactly_the_shipped_fonts():
@@ -256,3 +300,43 @@ def test_same_pdf_bytes_on_a_machine_with_no_fonts_installed(demo, tmp_path):
     )
     assert result.stdout.startswith(b"%PDF")
     assert result.stdout == demo.pdf["full"]
+
+
+DRAW = (
+    "import os, pickle, sys, django\n"
+    "os.environ['DJANGO_SETTINGS_MODULE'] = 'riskregister.settings.test'\n"
+    "django.setup()\n"
+    "from reports import chart_images, raster\n"
+    "svgs = pickle.load(open(sys.argv[1], 'rb'))\n"
+    "pngs = [raster.svg_to_png(svg, scale=chart_images.SCALE) for svg in svgs]\n"
+    "sys.stdout.buffer.write(pickle.dumps(pngs))\n"
+)
+
+
+def test_word_charts_are_the_same_pictures_on_a_machine_with_no_fonts(demo, tmp_path):
+    """Draw the demo's Word charts where fontconfig knows no font: same PNGs."""
+    import pickle
+    import sys
+    import zipfile
+
+    assert demo.chart_svgs
+    config = tmp_path / "fonts.conf"
+    config.write_text(NO_FONTS.format(cache=tmp_path / "cache"))
+    job = tmp_path / "job.pickle"
+    job.write_bytes(pickle.dumps(demo.chart_svgs))
+    result = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-W", "ignore", "-c", DRAW, str(job)],
+        env={"PATH": "/usr/bin:/bin", "FONTCONFIG_FILE": str(config)},
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        timeout=300,
+        check=True,
+    )
+    drawn = pickle.loads(result.stdout)  # noqa: S301 - our own subprocess
+    with zipfile.ZipFile(io.BytesIO(demo.docx["full"])) as archive:
+        pictures = {
+            archive.read(name)
+            for name in archive.namelist()
+            if name.startswith("word/media/") and name.endswith(".png")
+        }
+    assert set(drawn) == pictures

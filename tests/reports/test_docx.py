@@ -16,6 +16,7 @@ import docx
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from pypdf import PdfReader
 
 from reports import docx_paper, docx_parts, docx_register, register_report, rendering
 from reports.fonts import SYMBOL_FAMILY, TEXT_FAMILY
@@ -41,6 +42,10 @@ from .render_data import (
 )
 from .test_pdf import REFERENCE_ORDER, in_order
 
+# pytest-django creates the test database only for the tests that ask for one:
+# marked, these modules' shared fixtures find it even when run alone or with -k.
+pytestmark = pytest.mark.django_db
+
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
@@ -49,6 +54,7 @@ class Rendered:
     full: bytes
     full_again: bytes
     public: bytes
+    pdf: dict[str, bytes]
     created: datetime
     modified: datetime
     register: bytes
@@ -76,6 +82,9 @@ def rendered(django_db_setup, django_db_blocker) -> Rendered:
             "full": docx_paper.render_docx(paper),
             "full_again": docx_paper.render_docx(paper),
             "public": docx_paper.render_docx(paper, edition="public"),
+            "pdf": {
+                e: rendering.render_pdf(paper, edition=e) for e in rendering.EDITIONS
+            },
             "created": document.created,
             "modified": document.modified,
         }
@@ -132,6 +141,62 @@ def heat_maps(document) -> list:
     ]
 
 
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def pdf_text(pdf: bytes) -> str:
+    return flat(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages))
+
+
+# A paragraph number, letter or list marker before a passage's words.
+MARKER = re.compile(r"^(?:\d+\.\d+|\d+\.|[a-z]\.|•|–)\s+")
+
+
+def passages(document) -> list[str]:
+    """The opening words (up to six) of every passage of four words or more."""
+    found = []
+    for paragraph in blocks(document):
+        words = MARKER.sub("", flat(paragraph.text)).split()
+        if len(words) >= 4:
+            found.append(" ".join(words[:6]))
+    return found
+
+
+def compare_public_editions(docx_files: dict, pdf_files: dict) -> list[str]:
+    """Check the public .docx leaves out what the public PDF leaves out.
+
+    Every passage of the full .docx that the full PDF prints must be in both
+    public editions or in neither. Returns the passages both leave out.
+    """
+    full_docx = docx.Document(io.BytesIO(docx_files["full"]))
+    public_docx = flat(
+        " ".join(
+            p.text for p in blocks(docx.Document(io.BytesIO(docx_files["public"])))
+        )
+    )
+    full_pdf, public_pdf = pdf_text(pdf_files["full"]), pdf_text(pdf_files["public"])
+    found = passages(full_docx)
+    printed = [words for words in found if words in full_pdf]
+    # The PDF prints the Word document's passages (an opening split by a page
+    # break's running header would be let off).
+    assert len(printed) >= 0.95 * len(found) > 10, (len(printed), len(found))
+
+    differ = [
+        (words, words in public_docx, words in public_pdf)
+        for words in printed
+        if (words in public_docx) != (words in public_pdf)
+    ]
+
+    assert differ == []
+    # And both say what was withheld, the same number of times.
+    for notice in (rendering.WITHHELD, rendering.PUBLIC_NOTE, rendering.REDACTED_RISK):
+        assert public_docx.count(notice) == public_pdf.count(notice), notice
+    left_out = [words for words in printed if words not in public_pdf]
+    assert left_out and public_pdf.count(rendering.WITHHELD) >= 1
+    return left_out
+
+
 def all_xml(data: bytes) -> str:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return "".join(
@@ -165,6 +230,18 @@ def test_headings_follow_the_reference_paper(rendered):
     )
     title = next(p for p in rendered.full_doc.paragraphs if p.style.name == "Title")
     assert title.text == TITLE
+
+
+def test_heading_block_names_panel_date_item_title_and_author(rendered):
+    for document in (rendered.full_doc, rendered.public_doc):
+        opening = [line for line in lines(document)[1:7] if line]
+        assert opening[:4] == [
+            "MPS-MOPAC JOINT AUDIT PANEL",
+            "18 September 2019",
+            "Agenda item 5b",
+            TITLE,
+        ]
+        assert opening[4].startswith("Report by: MOPAC Chief Executive Officer")
 
 
 def test_report_summary_is_a_bordered_box_on_page_one(rendered):
@@ -263,6 +340,16 @@ def test_heat_maps_are_tables_shaded_by_band(rendered):
             for shade in cell._tc.iter(f"{W}shd")
         }
         assert fills == set(docx_parts.BAND_FILLS.values())
+        # Kept on one page: every row but the last is kept with the next.
+        kept = [
+            all(
+                p.paragraph_format.keep_with_next
+                for c in row.cells
+                for p in c.paragraphs
+            )
+            for row in table.rows
+        ]
+        assert kept == [True] * 5 + [False]
 
 
 def test_public_edition_contains_no_sensitive_text(rendered):
@@ -278,13 +365,27 @@ def test_public_edition_contains_no_sensitive_text(rendered):
     leftover = (
         body.replace(rendering.PUBLIC_NOTE, "")
         .replace(rendering.WITHHELD, "")
-        .replace(docx_paper.REDACTED, "")
+        .replace(rendering.REDACTED_RISK, "")
     )
     assert "OFFICIAL-SENSITIVE" not in leftover
     assert (
         "OFFICIAL-SENSITIVE" not in rendered.public_doc.sections[0].header._element.xml
     )
     assert rendered.public_doc.core_properties.keywords == "OFFICIAL"
+
+
+def test_public_docx_leaves_out_exactly_what_the_public_pdf_leaves_out(rendered):
+    left_out = " ".join(
+        compare_public_editions(
+            docx_files=_paper_docx(rendered), pdf_files=rendered.pdf
+        )
+    )
+    for secret in (SECRET_STATEMENT, SECRET_CONTROL, SECRET_SECTION):
+        assert " ".join(secret.split()[:3]) in left_out, secret
+
+
+def _paper_docx(rendered) -> dict[str, bytes]:
+    return {"full": rendered.full, "public": rendered.public}
 
 
 def test_document_properties(rendered):

@@ -23,6 +23,11 @@ from reports.models import Meeting, MeetingPack, PanelPaper, RegisterReportStatu
 from reports.tasks import render_publication
 from risks.models import Organisation
 
+from .test_demo_documents import (
+    SHIPPED_FAMILIES,
+    STYLESHEET_FAMILIES,
+    embedded_fonts,
+)
 from .test_register_parts import _marked_content_ids
 
 FINANCE = "The Panel asked for a report on the aligned finance risk."
@@ -144,6 +149,16 @@ def test_each_item_has_a_bookmark_with_its_own_under_it(demo):
         assert reader.get_destination_page_number(item) + 1 == pages[number]
     nested = reader.outline[reader.outline.index(top[1]) + 1]
     assert "Matters arising" in [i.title for i in nested if not isinstance(i, list)]
+
+
+def test_the_pack_embeds_only_the_shipped_fonts(demo):
+    for edition, pdf in demo.packs.items():
+        fonts = embedded_fonts(pdf)  # the cover, page numbers and every item
+        assert fonts, edition
+        for font_name, family in fonts:
+            base = font_name.lstrip("/").split("+", 1)[-1]
+            assert base.startswith(STYLESHEET_FAMILIES), (edition, font_name)
+            assert family in SHIPPED_FAMILIES, (edition, font_name, family)
 
 
 def test_the_pack_is_a_tagged_pdf(demo):
