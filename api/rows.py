@@ -27,6 +27,7 @@ from alignment.selectors import viewable_links
 from reports import selectors as report_selectors
 from reports.models import PanelPaper, Publication, PublicationStatus
 from risks import access, scoring, selectors
+from risks.changes import KINDS, Change
 from risks.choices import (
     ActionStatus,
     Appetite,
@@ -74,11 +75,24 @@ def labels(name: str) -> dict[str, str]:
 RISK_CHOICE_FIELDS = tuple(list(CHOICES)[:7])
 
 
+# The {code, label} objects below are built once and shared by every row that
+# has them: a 1,000-row page otherwise builds some 15,000 small dicts that differ
+# in nothing. They are only ever rendered, never changed.
+
+
+@cache
+def _choice_objects(name: str) -> dict[str, dict]:
+    return {
+        code: {"code": code, "label": label} for code, label in labels(name).items()
+    }
+
+
 def choice(code: str | None, name: str) -> dict | None:
     """Return a choice as {code, label}."""
     if code is None:
         return None
-    return {"code": code, "label": labels(name).get(code, code)}
+    found = _choice_objects(name).get(code)
+    return found if found is not None else {"code": code, "label": code}
 
 
 def band(score: int | None) -> dict | None:
@@ -86,18 +100,31 @@ def band(score: int | None) -> dict | None:
     return {"code": found.key, "label": found.label} if found else None
 
 
+# Built again when the configured bands change (scoring.bands() is then another
+# object), so that an overridden setting takes effect at once.
+_assessments: list = [None, {}]
+
+
 def assessment(likelihood: int | None, impact: int | None) -> dict:
-    value = scoring.score(likelihood, impact)
-    return {
-        "likelihood": likelihood,
-        "impact": impact,
-        "score": value,
-        "band": band(value),
-    }
+    """Return likelihood, impact, score and band (one shared object per pair)."""
+    bands = scoring.bands()
+    if _assessments[0] is not bands:
+        _assessments[:] = [bands, {}]
+    found = _assessments[1].get((likelihood, impact))
+    if found is None:
+        value = scoring.score(likelihood, impact)
+        found = _assessments[1][likelihood, impact] = {
+            "likelihood": likelihood,
+            "impact": impact,
+            "score": value,
+            "band": band(value),
+        }
+    return found
 
 
+@cache
 def direction(value: Direction) -> dict:
-    return {"code": value.value, "label": value.label}
+    return {"code": value.value, "label": str(value.label)}
 
 
 def split(text: str | None) -> list[str]:
@@ -396,6 +423,28 @@ def period_rows(user) -> QuerySet:
             "closed_at",
         )
     )
+
+
+# --- The quarter's changes ---------------------------------------------------
+
+# The kinds of change as stable codes ("Score change" → "score_change").
+CHANGE_KINDS = {label: label.lower().replace(" ", "_") for label in KINDS}
+
+
+def shape_change(change: Change) -> dict:
+    """One change of a period, its kind as code and label."""
+    return {
+        "kind": {"code": CHANGE_KINDS[change.kind], "label": change.kind},
+        "risk": change.risk_id,
+        "reference": change.reference,
+        "title": change.title,
+        "detail": change.detail,
+        "before": change.before,
+        "after": change.after,
+        "when": change.when,
+        "who": change.who,
+        "reason": change.reason,
+    }
 
 
 # --- Alignment links ----------------------------------------------------------

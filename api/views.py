@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from risks import access, as_at, selectors
 from risks.changes import period_changes
-from risks.models import Risk
+from risks.models import Organisation, Risk
 
 from . import rows
 from . import serializers as doc
@@ -87,6 +87,19 @@ def _bool_param(request: Request, name: str) -> bool | None:
     return raw == "true"
 
 
+def _organisation_param(request: Request) -> str:
+    """Return the `organisation` slug asked for ("" for all); 400 for no such one.
+
+    A typo must not look like an empty register (one query, only when given).
+    """
+    slug = request.query_params.get("organisation", "").strip()
+    if slug and not Organisation.objects.filter(slug=slug).exists():
+        raise exceptions.ValidationError(
+            {"organisation": f"There is no organisation “{slug[:50]}”."}
+        )
+    return slug
+
+
 def _risk_url(request: Request):
     head, tail = request.build_absolute_uri(reverse("api:risk", args=[0])).rsplit(
         "0", 1
@@ -152,6 +165,10 @@ class RiskList(ApiView):
         day = as_at.parse_as_at(params["as_at"])
         if day is None:
             raise exceptions.ValidationError({"as_at": "as_at must be YYYY-MM-DD."})
+        if day > today:  # as on the page: the register has no future to show
+            raise exceptions.ValidationError(
+                {"as_at": "as_at must be today or an earlier day."}
+            )
         if params.get("theme") or params.get("owner"):
             raise exceptions.ValidationError(
                 {"as_at": "theme and owner cannot be combined with as_at."}
@@ -233,7 +250,7 @@ def _narrow(request: Request, queryset):
     risk = _int_param(request, "risk")
     if risk is not None:
         queryset = queryset.filter(risk_id=risk)
-    organisation = request.query_params.get("organisation", "").strip()
+    organisation = _organisation_param(request)
     if organisation:
         queryset = queryset.filter(risk__organisation__slug=organisation)
     return queryset
@@ -350,7 +367,7 @@ class PeriodChanges(ApiView):
             raise exceptions.PermissionDenied(
                 "Only governance officers see the quarter's changes."
             )
-        return self.page(period_changes(period), lambda change: change.__dict__)
+        return self.page(period_changes(period), rows.shape_change)
 
 
 # --- Alignment and papers ---------------------------------------------------
@@ -424,7 +441,7 @@ class DashboardRisks(ApiView):
     def get(self, request: Request) -> Response:
         today = timezone.localdate()
         risks = access.viewable_risks(request.user)
-        organisation = request.query_params.get("organisation", "").strip()
+        organisation = _organisation_param(request)
         if organisation:
             risks = risks.filter(organisation__slug=organisation)
         return self.page(
