@@ -56,11 +56,14 @@ class ApiView(GenericAPIView):
         With `expand`, `queryset` holds only the ordered ids: the page is cut
         from them (count and offset over plain columns), then expand(ids) reads
         the page's rows with their per-row subqueries, which otherwise run for
-        every row the offset skips.
+        every row the offset skips. The ids go to expand as that cut, a
+        subquery, not as a list: a list's 1,000 parameters are prepared one by
+        one by Django and planned one by one by PostgreSQL.
         """
         page = self.paginate_queryset(queryset)
-        if expand is not None:
-            page = expand(page) if page else []
+        if expand is not None and page:
+            cut = self.paginator.page
+            page = expand(queryset[cut.start_index() - 1 : cut.end_index()])
         return self.get_paginated_response([shape(row) for row in page])
 
 
@@ -157,7 +160,7 @@ class RiskList(ApiView):
         return self.page(
             ids,
             lambda row: rows.shape_risk(row, today, url),
-            expand=lambda page: rows.risk_rows(Risk.objects.filter(pk__in=page)),
+            expand=lambda ids: rows.risk_rows(Risk.objects.filter(pk__in=ids)),
         )
 
     def _as_at(self, request: Request, today, url) -> Response:
@@ -447,7 +450,7 @@ class DashboardRisks(ApiView):
         return self.page(
             rows.ordered_ids(risks, rows.DASHBOARD_ORDER),
             lambda row: rows.shape_dashboard(row, today),
-            expand=lambda page: rows.dashboard_rows(
-                Risk.objects.filter(pk__in=page), today
+            expand=lambda ids: rows.dashboard_rows(
+                Risk.objects.filter(pk__in=ids), today
             ),
         )
