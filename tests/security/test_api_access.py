@@ -151,6 +151,21 @@ def test_token_lists_the_children_of_the_browsers_risk_pages(db, sworld, tokens,
 
 
 @pytest.mark.parametrize("role", TOKEN_ROLES)
+def test_token_lists_the_periods_of_the_browsers_register_reports(
+    db, sworld, tokens, role
+):
+    """Reporting periods: those the organisation register report offers the person."""
+    client = signed_in(sworld, role)
+    browser = set()
+    for slug in sworld.organisations:
+        response = client.get(reverse("reports:register_report", args=[slug]))
+        if response.status_code == 200:
+            browser |= {period.pk for period in response.context["periods"]}
+    assert Api(tokens[role]).ids(reverse("api:periods")) == browser
+    assert browser == expected_ids(sworld, role, "api:periods")
+
+
+@pytest.mark.parametrize("role", TOKEN_ROLES)
 def test_token_lists_the_ids_of_the_browser_register_as_at_a_day(
     db, sworld, tokens, role
 ):
