@@ -4,7 +4,8 @@ Every queryset here starts from the selectors that the pages use
 (access.viewable_risks, access.viewable_periods, alignment's viewable_links,
 reports' viewable_papers), so a token reads exactly what its owner reads in the
 browser. Lists are read as values() with their related columns joined or
-aggregated in the same query: the number of queries does not grow with rows.
+aggregated in the same query (theme names and agreed links in one more query
+each, for the whole page): the number of queries does not grow with rows.
 """
 
 from collections import defaultdict
@@ -547,7 +548,7 @@ def aligned_references(risk_ids: Iterable[int]) -> dict[int, list[str]]:
     """Return risk id → references of the risks aligned with it by agreed links.
 
     One query for the page rather than a subquery per row: PostgreSQL scanned
-    the (small) links table once per row, half the dashboard list's time. Every
+    the (small) links table once per row, about half the dashboard query's time. Every
     agreed link is read, a few hundred rows at most, and kept when it touches
     the page: cheaper than sending the page's ids back as parameters.
     """
