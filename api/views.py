@@ -96,7 +96,11 @@ def _organisation_param(request: Request) -> str:
     A typo must not look like an empty register (one query, only when given).
     """
     slug = request.query_params.get("organisation", "").strip()
-    if slug and not Organisation.objects.filter(slug=slug).exists():
+    if slug and not (
+        slug.isascii()  # a slug is ASCII: no query for anything else (a NUL)
+        and slug.isprintable()
+        and Organisation.objects.filter(slug=slug).exists()
+    ):
         raise exceptions.ValidationError(
             {"organisation": f"There is no organisation “{slug[:50]}”."}
         )
