@@ -22,6 +22,8 @@ from risks.choices import (
     Treatment,
 )
 
+from .rows import CHANGE_KINDS
+
 
 def choice_serializer(name: str, choices, what: str) -> type[s.Serializer]:
     """A {code, label} object for one choice list; the code is what filters take."""
@@ -57,6 +59,11 @@ AssuranceChoice = choice_serializer(
 )
 ActionStatusChoice = choice_serializer(
     "ActionStatus", ActionStatus.choices, "Action status"
+)
+ChangeKindChoice = choice_serializer(
+    "ChangeKind",
+    [(code, label) for label, code in CHANGE_KINDS.items()],
+    "Kind of change",
 )
 
 
@@ -272,7 +279,8 @@ class Paper(s.Serializer):
 class Change(s.Serializer):
     """One change in an organisation's register during a reporting period."""
 
-    kind = s.CharField(help_text="New risk, Score change, Control added, ….")
+    kind = ChangeKindChoice()
+    risk = s.IntegerField(help_text="Stable id of the risk.")
     reference = s.CharField(help_text="Reference of the risk.")
     title = s.CharField(help_text="Title of the risk.")
     detail = s.CharField(allow_blank=True, help_text="What changed.")

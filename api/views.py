@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from risks import access, as_at, selectors
 from risks.changes import period_changes
-from risks.models import Risk
+from risks.models import Organisation, Risk
 
 from . import rows
 from . import serializers as doc
@@ -56,11 +56,14 @@ class ApiView(GenericAPIView):
         With `expand`, `queryset` holds only the ordered ids: the page is cut
         from them (count and offset over plain columns), then expand(ids) reads
         the page's rows with their per-row subqueries, which otherwise run for
-        every row the offset skips.
+        every row the offset skips. The ids go to expand as that cut, a
+        subquery, not as a list: a list's 1,000 parameters are prepared one by
+        one by Django and planned one by one by PostgreSQL.
         """
         page = self.paginate_queryset(queryset)
-        if expand is not None:
-            page = expand(page) if page else []
+        if expand is not None and page:
+            cut = self.paginator.page
+            page = expand(queryset[cut.start_index() - 1 : cut.end_index()])
         return self.get_paginated_response([shape(row) for row in page])
 
 
@@ -85,6 +88,23 @@ def _bool_param(request: Request, name: str) -> bool | None:
     if raw not in ("true", "false"):
         raise exceptions.ValidationError({name: f"{name} must be true or false."})
     return raw == "true"
+
+
+def _organisation_param(request: Request) -> str:
+    """Return the `organisation` slug asked for ("" for all); 400 for no such one.
+
+    A typo must not look like an empty register (one query, only when given).
+    """
+    slug = request.query_params.get("organisation", "").strip()
+    if slug and not (
+        slug.isascii()  # a slug is ASCII: no query for anything else (a NUL)
+        and slug.isprintable()
+        and Organisation.objects.filter(slug=slug).exists()
+    ):
+        raise exceptions.ValidationError(
+            {"organisation": f"There is no organisation “{slug[:50]}”."}
+        )
+    return slug
 
 
 def _risk_url(request: Request):
@@ -144,7 +164,7 @@ class RiskList(ApiView):
         return self.page(
             ids,
             lambda row: rows.shape_risk(row, today, url),
-            expand=lambda page: rows.risk_rows(Risk.objects.filter(pk__in=page)),
+            expand=lambda ids: rows.risk_rows(Risk.objects.filter(pk__in=ids)),
         )
 
     def _as_at(self, request: Request, today, url) -> Response:
@@ -152,6 +172,10 @@ class RiskList(ApiView):
         day = as_at.parse_as_at(params["as_at"])
         if day is None:
             raise exceptions.ValidationError({"as_at": "as_at must be YYYY-MM-DD."})
+        if day > today:  # as on the page: the register has no future to show
+            raise exceptions.ValidationError(
+                {"as_at": "as_at must be today or an earlier day."}
+            )
         if params.get("theme") or params.get("owner"):
             raise exceptions.ValidationError(
                 {"as_at": "theme and owner cannot be combined with as_at."}
@@ -233,7 +257,7 @@ def _narrow(request: Request, queryset):
     risk = _int_param(request, "risk")
     if risk is not None:
         queryset = queryset.filter(risk_id=risk)
-    organisation = request.query_params.get("organisation", "").strip()
+    organisation = _organisation_param(request)
     if organisation:
         queryset = queryset.filter(risk__organisation__slug=organisation)
     return queryset
@@ -350,7 +374,7 @@ class PeriodChanges(ApiView):
             raise exceptions.PermissionDenied(
                 "Only governance officers see the quarter's changes."
             )
-        return self.page(period_changes(period), lambda change: change.__dict__)
+        return self.page(period_changes(period), rows.shape_change)
 
 
 # --- Alignment and papers ---------------------------------------------------
@@ -424,13 +448,13 @@ class DashboardRisks(ApiView):
     def get(self, request: Request) -> Response:
         today = timezone.localdate()
         risks = access.viewable_risks(request.user)
-        organisation = request.query_params.get("organisation", "").strip()
+        organisation = _organisation_param(request)
         if organisation:
             risks = risks.filter(organisation__slug=organisation)
         return self.page(
             rows.ordered_ids(risks, rows.DASHBOARD_ORDER),
             lambda row: rows.shape_dashboard(row, today),
-            expand=lambda page: rows.dashboard_rows(
-                Risk.objects.filter(pk__in=page), today
+            expand=lambda ids: rows.dashboard_rows(
+                Risk.objects.filter(pk__in=ids), today
             ),
         )

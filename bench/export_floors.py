@@ -10,10 +10,15 @@ are compared with, for the same risks the same user may see:
 - `sheets_csv_floor`: the same for the three sheets (risks, controls, actions).
 - `xlsx_floor`: openpyxl in write-only mode writing the three sheets'
   `values_list()` rows, and nothing else (no styles, widths or frozen header).
+
+For the read API (bench/api.py), `json_floor`: the columns the API's risk list
+reads (api.rows.RISK_FIELDS) of the same risks, with `values()`, written by
+`json.dumps` as a flat list: no themes, review scores, labels, bands or nesting.
 """
 
 import csv
 import io
+import json
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -26,6 +31,7 @@ from risks.models import Action, Control
 CSV_FLOOR_URL = "/bench/floor/risks.csv"
 SHEETS_CSV_FLOOR_URL = "/bench/floor/sheets.csv"
 XLSX_FLOOR_URL = "/bench/floor/sheets.xlsx"
+JSON_FLOOR_URL = "/bench/floor/risks.json"
 
 RISK_FIELDS = (
     "reference",
@@ -97,6 +103,8 @@ def csv_floor(request: HttpRequest) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(RISK_FIELDS)
     risks = _querysets(request.user, "values")[0]
+    if organisation := request.GET.get("organisation"):  # bench/api.py's rows
+        risks = risks.filter(organisation__slug=organisation)
     writer.writerows(row.values() for row in risks)
     return response
 
@@ -128,7 +136,21 @@ def xlsx_floor(request: HttpRequest) -> HttpResponse:
     return HttpResponse(buffer.getvalue(), content_type="application/octet-stream")
 
 
+@login_required
+def json_floor(request: HttpRequest) -> HttpResponse:
+    """The API risk list's own columns of the same risks, by json.dumps."""
+    from api.rows import RISK_FIELDS as API_RISK_FIELDS
+
+    risks = access.viewable_risks(request.user).order_by("reference", "pk")
+    if organisation := request.GET.get("organisation"):
+        risks = risks.filter(organisation__slug=organisation)
+    rows = list(risks.values(*API_RISK_FIELDS))
+    body = json.dumps({"results": rows}, default=str, ensure_ascii=False)
+    return HttpResponse(body.encode(), content_type="application/json")
+
+
 urlpatterns = [
+    path(JSON_FLOOR_URL.lstrip("/"), json_floor),
     path(CSV_FLOOR_URL.lstrip("/"), csv_floor),
     path(SHEETS_CSV_FLOOR_URL.lstrip("/"), sheets_csv_floor),
     path(XLSX_FLOOR_URL.lstrip("/"), xlsx_floor),

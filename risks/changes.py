@@ -18,6 +18,7 @@ class Change:
     """One change of the period, as a row of the page and of the CSV."""
 
     kind: str
+    risk_id: int
     reference: str
     title: str
     detail: str
@@ -105,6 +106,7 @@ def _risk_changes(period: ReportingPeriod, start: datetime, end: datetime):
         before = previous.get(row["id"])
         previous[row["id"]] = row
         base = {
+            "risk_id": row["id"],
             "reference": row["reference"],
             "title": row["title"],
             "when": row["history_date"],
@@ -156,6 +158,7 @@ def _child_changes(model, label: str, organisation_id: int, start, end):
     for row in rows:
         yield Change(
             kind=f"{label} {'added' if row.history_type == '+' else 'removed'}",
+            risk_id=row.risk_id,
             reference=row.risk_reference,
             title=row.risk_title,
             detail=row.description,
@@ -185,6 +188,7 @@ def _overdue_reviews(period: ReportingPeriod, end: datetime):
         )
         yield Change(
             kind="Review overdue",
+            risk_id=risk.id,
             reference=risk.reference,
             title=risk.title,
             detail=f"No review recorded for {period.label}",

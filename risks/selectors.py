@@ -196,7 +196,8 @@ class RegisterFilters:
         for name in ("likelihood", "impact"):
             if name in values:
                 values[name] = int(values[name])
-        q = (params.get("q") or "").strip()
+        # No stored text holds a NUL, and PostgreSQL refuses one in a query.
+        q = (params.get("q") or "").replace("\x00", "").strip()
         if len(q) > SEARCH_MAX_LENGTH:
             ignored.append(f"Search text was cut to {SEARCH_MAX_LENGTH} characters")
             q = q[:SEARCH_MAX_LENGTH]

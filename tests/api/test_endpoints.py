@@ -63,14 +63,25 @@ def test_risk_list_shape(api_as, world):
 
 def test_risk_filters(api_as, world):
     RiskFactory(organisation=world.mopac, reference="MOPAC-R02", category="people")
-    RiskFactory(organisation=world.mopac, reference="MOPAC-R03", title="Custody deaths")
+    third = RiskFactory(
+        organisation=world.mopac,
+        reference="MOPAC-R03",
+        title="Custody deaths",
+        status="closed",
+    )
+    third.themes.add(ThemeFactory(name="Custody", slug="custody"))
+    agree(world.mopac_risk, world.mps_risk)
     api = api_as("mopac-governance")
     refs = lambda **p: [r["reference"] for r in api.get(RISKS, **p).json()["results"]]  # noqa: E731
-    assert refs() == ["MOPAC-R01", "MOPAC-R02", "MOPAC-R03"]
+    assert refs() == ["MOPAC-R01", "MOPAC-R02", "MOPAC-R03", "MPS-R01"]
+    assert refs(organisation="mopac") == ["MOPAC-R01", "MOPAC-R02", "MOPAC-R03"]
+    assert refs(organisation="mps") == ["MPS-R01"]  # aligned with ours
+    assert refs(status="closed") == ["MOPAC-R03"]
     assert refs(category="people") == ["MOPAC-R02"]
+    assert refs(theme="custody") == ["MOPAC-R03"]
     assert refs(q="custody") == ["MOPAC-R03"]
     assert refs(owner="mopac-owner") == ["MOPAC-R01"]
-    assert refs(organisation="mps") == []
+    assert refs(organisation="mopac", status="open", category="people") == ["MOPAC-R02"]
 
 
 @pytest.mark.parametrize(
@@ -185,7 +196,8 @@ def test_period_changes_for_governance_only(api_as, world):
     path = reverse("api:period_changes", args=[period.pk])
     body = api_as("mopac-governance").get(path).json()
     assert any(
-        c["kind"] == "New risk" and c["reference"] == "MOPAC-R05"
+        c["kind"] == {"code": "new_risk", "label": "New risk"}
+        and c["reference"] == "MOPAC-R05"
         for c in body["results"]
     )
     assert api_as("mopac-reader").get(path).status_code == 403
@@ -231,11 +243,44 @@ def test_only_reads(api_as, world):
 
 def test_no_cors_headers(api_as, world):
     api = api_as("mopac-reader")
-    response = api.client.get(
-        RISKS, headers=api.headers | {"Origin": "https://evil.example"}
-    )
+    origin = {"Origin": "https://evil.example"}
+    response = api.client.get(RISKS, headers=api.headers | origin)
     assert response.status_code == 200
     assert not [h for h in response.headers if h.lower().startswith("access-control")]
+    # A browser's preflight gets no permission either.
+    preflight = api.client.options(
+        RISKS,
+        headers=origin
+        | {
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
+    assert not [h for h in preflight.headers if h.lower().startswith("access-control")]
+
+
+@pytest.mark.parametrize(
+    "name", ["api:dashboard_risks", "api:controls", "api:actions", "api:reviews"]
+)
+def test_organisation_filter_of_every_list(api_as, world, name):
+    agree(world.mopac_risk, world.mps_risk)
+    ControlFactory(risk=world.mopac_risk)
+    ControlFactory(risk=world.mps_risk)
+    ActionFactory(risk=world.mopac_risk)
+    ActionFactory(risk=world.mps_risk)
+    for risk in (world.mopac_risk, world.mps_risk):
+        ReviewFactory(
+            risk=risk, period=ReportingPeriodFactory(organisation=risk.organisation)
+        )
+    api = api_as("mopac-reader")
+    body = api.get(reverse(name), organisation="mps").json()
+    assert body["count"] == 1
+    assert {row["organisation"] for row in body["results"]} <= {"mps", "MPS"}
+    assert api.get(reverse(name)).json()["count"] == 2
+    # A slug that names no organisation is a 400, not an empty list.
+    refused = api.get(reverse(name), organisation="nowhere")
+    assert refused.status_code == 400
+    assert "nowhere" in str(refused.json()["organisation"])
 
 
 @pytest.mark.parametrize("path", ["/api/v1/risks/-1/", "/api/v1/nothing/"])

@@ -200,19 +200,20 @@ def build_organisations(world, n):
 # request: the token with its user; then, where the list reads risks through
 # viewable_risks, the membership (with panel seat and aligned ids); the count;
 # the page. The risk lists cut the page from the ordered ids, then read its
-# rows; the risk list also reads the filter options (one UNION); as at a
+# rows and the theme names (the dashboard list also the agreed links); the
+# risk list also reads the filter options (one UNION); as at a
 # day, the sort keys, the page's versions, their reviews' scores, owners and the
 # organisations; papers, their faces as published; the quarter's changes, the
 # period and the history of risks, controls, actions and reviews.
 ENDPOINTS = {
-    "risks": (build_risks, "mopac-reader", {}, 6),
+    "risks": (build_risks, "mopac-reader", {}, 7),
     "risks as at today": (
         lambda w, n: risks(w, n, history=True) and n,
         "mopac-reader",
         {"as_at": TODAY.isoformat()},
         8,
     ),
-    "dashboard_risks": (build_risks, "mopac-reader", {}, 5),
+    "dashboard_risks": (build_risks, "mopac-reader", {}, 7),
     "controls": (
         build_children(Control, description="c", owner_post="p"),
         "mopac-reader",

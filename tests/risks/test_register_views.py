@@ -333,6 +333,7 @@ def test_filter_form_keeps_the_chosen_values(client, world, register_world):
             ["MOPAC-R01", "MOPAC-R02", "MOPAC-R03", "MOPAC-R04", "MOPAC-R05"],
         ),
         ("no such words", []),
+        ("bud\x00get", ["MOPAC-R02"]),  # a NUL, which PostgreSQL refuses, is dropped
     ],
 )
 def test_search(client, world, register_world, q, expected):

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import ApiToken
+from reports import services as report_services
 
 from ..api.conftest import Api
 from .access_table import LINKS_SEEN, PAPERS_SEEN, PERIODS_SEEN, RISKS_SEEN
@@ -132,6 +133,58 @@ def test_token_lists_the_links_and_papers_of_the_browser(db, sworld, tokens, rol
     assert api.ids(reverse("api:papers")) == published
 
 
+@pytest.mark.parametrize("role", TOKEN_ROLES)
+def test_token_lists_the_children_of_the_browsers_risk_pages(db, sworld, tokens, role):
+    """Controls, actions and reviews: those the person's risk pages show."""
+    client = signed_in(sworld, role)
+    seen = {"controls": set(), "actions": set(), "reviews": set()}
+    register = browser_ids(client, reverse("risks:list"), r'href="/risks/(\d+)/"')
+    for pk in register:
+        page = client.get(reverse("risks:detail", args=[pk])).context["page"]
+        seen["controls"] |= {control.pk for control in page.risk.controls.all()}
+        seen["actions"] |= {row.action.pk for row in page.actions}
+        seen["reviews"] |= {entry.review.pk for entry in page.timeline}
+    api = Api(tokens[role])
+    for name, ids in seen.items():
+        assert api.ids(reverse(f"api:{name}")) == ids, name
+        assert ids == expected_ids(sworld, role, f"api:{name}"), name
+
+
+@pytest.mark.parametrize("role", TOKEN_ROLES)
+def test_token_lists_the_periods_of_the_browsers_register_reports(
+    db, sworld, tokens, role
+):
+    """Reporting periods: those the organisation register report offers the person."""
+    client = signed_in(sworld, role)
+    browser = set()
+    for slug in sworld.organisations:
+        response = client.get(reverse("reports:register_report", args=[slug]))
+        if response.status_code == 200:
+            browser |= {period.pk for period in response.context["periods"]}
+    assert Api(tokens[role]).ids(reverse("api:periods")) == browser
+    assert browser == expected_ids(sworld, role, "api:periods")
+
+
+@pytest.mark.parametrize("role", TOKEN_ROLES)
+def test_token_lists_the_ids_of_the_browser_register_as_at_a_day(
+    db, sworld, tokens, role
+):
+    day = timezone.localdate().isoformat()
+    client = signed_in(sworld, role)
+    browser, page = set(), 1
+    while True:
+        response = client.get(reverse("risks:list"), {"as_at": day, "page": page})
+        found = {
+            int(pk) for pk in re.findall(r'href="/risks/(\d+)/\?as_at=', response.text)
+        }
+        if response.status_code != 200 or found <= browser:
+            break
+        browser |= found
+        page += 1
+    assert Api(tokens[role]).ids(reverse("api:risks"), as_at=day) == browser
+    assert browser == expected_ids(sworld, role, "api:risks")
+
+
 def test_other_organisations_reader_sees_only_agreed_aligned_risks(sworld, tokens):
     api = Api(tokens["mps-reader"])
     mopac = api.ids(reverse("api:risks"), organisation="mopac")
@@ -225,3 +278,28 @@ def test_docs_pages_for_anyone_signed_in(db, sworld, role, name):
         assert response["Location"].startswith(reverse("login"))
     else:
         assert response.status_code == 200
+
+
+@pytest.mark.parametrize("role", ("mopac-reader", "panel", "mps-governance"))
+def test_papers_are_listed_as_published_with_links_to_their_pdfs(
+    db, sworld, tokens, role
+):
+    paper = sworld.papers["published"]
+    published_title = paper.title
+    report_services.paper_update(  # a draft since publication: never served
+        paper=paper,
+        user=sworld.users["mopac-governance"],
+        data={"title": "Redrafted after publication"},
+    )
+    body = Api(tokens[role]).get(reverse("api:papers")).json()
+    (row,) = body["results"]
+    assert (row["id"], row["title"], row["version"]) == (paper.pk, published_title, 1)
+    assert row["marking"]["code"] == paper.marking
+    assert "Redrafted" not in str(body)
+    # The links open the stored PDFs in the same person's signed-in browser.
+    browser = signed_in(sworld, role)
+    for url in (row["pdf_url"], row["public_pdf_url"]):
+        response = browser.get(url.removeprefix("http://testserver"))
+        assert response.status_code == 200, url
+        assert response["Content-Type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF")
