@@ -24,6 +24,7 @@ from docx.shared import Mm
 from risks.charts import BandBarsChart, ScoreChart
 
 from . import docx_parts as parts
+from .fonts import TEXT_FAMILY
 
 SCALE = 2  # pixels per SVG unit: sharp when printed at 150 mm
 # The register entries' sketches (240 × 90 units) are printed 60 mm wide:
@@ -46,7 +47,11 @@ def chart_png(chart: Chart, *, scale: float = SCALE) -> bytes:
     """Return the chart drawn as a PNG."""
     import cairosvg  # imported here: only the Word exports need it
 
-    return cairosvg.svg2png(bytestring=chart_svg(chart).encode(), scale=scale)
+    # CairoSVG asks the system for the first family named only, and "Paper
+    # Sans" is the PDF's own name for the shipped Liberation Sans: without this
+    # the system's default sans (wider) is used and long legend labels are cut.
+    svg = chart_svg(chart).replace("'Paper Sans'", TEXT_FAMILY, 1)
+    return cairosvg.svg2png(bytestring=svg.encode(), scale=scale)
 
 
 def add_chart(document, chart: Chart, *, width_mm: float = 150) -> None:

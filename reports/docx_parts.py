@@ -722,6 +722,10 @@ def xml_table(
         '<w:tblPr><w:tblStyle w:val="TableGrid"/>'
         f'<w:tblW w:w="{sum(twips)}" w:type="dxa"/><w:jc w:val="left"/>'
         '<w:tblLayout w:type="fixed"/>'
+        # Narrow cell margins (0.8 mm), as the PDF's padding: Word's 1.9 mm
+        # would wrap "Appetite" in its 14 mm column.
+        '<w:tblCellMar><w:left w:w="45" w:type="dxa"/>'
+        '<w:right w:w="45" w:type="dxa"/></w:tblCellMar>'
         '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" '
         'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>'
     )
