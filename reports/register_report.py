@@ -17,11 +17,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import ClassVar
 
 from django.db.models import Q, Subquery
 from django.template.defaultfilters import pluralize, truncatechars
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 
 from risks import as_at, charts, scoring
 from risks.choices import (
@@ -62,7 +64,18 @@ ACTION_COLUMNS = ("Action", "Owner", "Due", "Status")
 
 
 def _short_date(day: date | None) -> str:
-    return date_format(day, "j M Y") if day else ""
+    return _date_in(day, get_language()) if day else ""
+
+
+@lru_cache(maxsize=4096)
+def _date_in(day: date, language: str) -> str:
+    """Format a date once: a 1,000-risk report prints a few dates thousands of times."""
+    return date_format(day, "j M Y")
+
+
+def _shortened(text: str, length: int) -> str:
+    """As the truncatechars filter, without its cost for the many texts that fit."""
+    return text if len(text) <= length else truncatechars(text, length)
 
 
 class PeriodNotFoundError(LookupError):
@@ -237,11 +250,11 @@ class ReportRisk:
 
     @property
     def glance_title(self) -> str:
-        return truncatechars(self.title, 60)
+        return _shortened(self.title, 60)
 
     @property
     def glance_owner(self) -> str:
-        return truncatechars(self.owner_post, 40)
+        return _shortened(self.owner_post, 40)
 
     @property
     def glance_scores(self) -> str:
