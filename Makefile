@@ -85,6 +85,7 @@ bench: install-dev
 	$(PY) bench/docx.py
 	$(PY) bench/exports.py
 	$(PY) bench/register_report_pdf.py --charts both
+	$(PY) bench/register_report_docx.py
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .ruff_cache

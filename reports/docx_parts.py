@@ -14,6 +14,7 @@ PDFs; this module only knows Word. Three things matter beyond the layout:
   (and the same SHA-256), as the PDFs do.
 """
 
+import copy
 import io
 import re
 import zipfile
@@ -706,14 +707,137 @@ def xml_paragraph(
     return f"<w:p>{properties}{text}</w:p>"
 
 
+def xml_table(
+    widths,
+    rows,
+    *,
+    header: tuple[str, ...],
+    size: float | None = None,
+    first_bold: bool = False,
+    keep_together: bool = False,
+) -> str:
+    """Return a bordered table as WordprocessingML, as grid_table and table_row make.
+
+    `widths` are the columns' widths (Mm(...)); each row is a sequence of cells,
+    a cell being plain text or a list of (text, bold, italic) runs; a row of one
+    cell spans every column. The header row is bold, shaded and repeated on
+    every page the table runs onto. `keep_together` keeps the table on one page
+    (with the paragraph before it) where it fits, as the PDF does.
+    """
+    twips = [round(width / 635) for width in widths]  # EMU to twentieths of a point
+    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in twips)
+    properties = (
+        '<w:tblPr><w:tblStyle w:val="TableGrid"/>'
+        f'<w:tblW w:w="{sum(twips)}" w:type="dxa"/><w:jc w:val="left"/>'
+        '<w:tblLayout w:type="fixed"/>'
+        # Narrow cell margins (0.8 mm), as the PDF's padding: Word's 1.9 mm
+        # would wrap "Appetite" in its 14 mm column.
+        '<w:tblCellMar><w:left w:w="45" w:type="dxa"/>'
+        '<w:right w:w="45" w:type="dxa"/></w:tblCellMar>'
+        '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" '
+        'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>'
+    )
+    shading = f'<w:shd w:val="clear" w:color="auto" w:fill="{HEADER_FILL}"/>'
+
+    def row_xml(cells, *, is_header: bool, last: bool) -> str:
+        keep = keep_together and not last
+        spans = len(cells) == 1 and len(twips) > 1
+        out = []
+        for index, cell in enumerate(cells):
+            runs = [(cell, False, False)] if isinstance(cell, str) else cell
+            if is_header or (first_bold and not index):
+                runs = [(text, True, italic) for text, _, italic in runs]
+            width = sum(twips) if spans else twips[index]
+            cell_properties = f'<w:tcW w:w="{width}" w:type="dxa"/>'
+            if spans:
+                cell_properties += f'<w:gridSpan w:val="{len(twips)}"/>'
+            if is_header:
+                cell_properties += shading
+            paragraph = xml_paragraph(runs, keep_next=keep, size=size, after=0)
+            out.append(f"<w:tc><w:tcPr>{cell_properties}</w:tcPr>{paragraph}</w:tc>")
+        row_properties = "<w:cantSplit/>" + (
+            '<w:tblHeader w:val="true"/>' if is_header else ""
+        )
+        return f"<w:tr><w:trPr>{row_properties}</w:trPr>{''.join(out)}</w:tr>"
+
+    body = [row_xml(header, is_header=True, last=not rows)]
+    body += [
+        row_xml(cells, is_header=False, last=number == len(rows) - 1)
+        for number, cells in enumerate(rows)
+    ]
+    return f"<w:tbl>{properties}<w:tblGrid>{grid}</w:tblGrid>{''.join(body)}</w:tbl>"
+
+
+class ShapeIds:
+    """Hand out the drawing ids a document's pictures need, unique in the document.
+
+    python-docx finds the next id by searching the whole document each time; a
+    register adds a picture per risk, so the search is made once here.
+    """
+
+    def __init__(self, document: Document):
+        self._next = document.part.next_id
+
+    def next(self) -> int:
+        value = self._next
+        self._next += 1
+        return value
+
+
+PICTURE_URI = "http://schemas.openxmlformats.org/drawingml/2006/picture"
+
+
+def xml_picture(
+    rid: str,
+    width: int,
+    height: int,
+    *,
+    shape_id: int,
+    alt: str,
+    title: str,
+    keep_next: bool = False,
+) -> str:
+    """Return a paragraph holding an inline picture (as python-docx's add_picture).
+
+    `rid` is the image's relationship (document.part.get_or_add_image); `alt`
+    becomes the picture's description, which screen readers announce.
+    """
+
+    def attribute(text: str) -> str:
+        return xml_escape(xml_safe(text), {'"': "&quot;", "\n": "&#10;"})
+
+    extent = f'cx="{width}" cy="{height}"'
+    keep = "<w:pPr><w:keepNext/></w:pPr>" if keep_next else ""
+    return (
+        f"<w:p>{keep}<w:r><w:drawing>"
+        '<wp:inline distT="0" distB="0" distL="0" distR="0">'
+        f"<wp:extent {extent}/>"
+        f'<wp:docPr id="{shape_id}" name="Picture {shape_id}" '
+        f'descr="{attribute(alt)}" title="{attribute(title)}"/>'
+        '<wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect="1"/>'
+        "</wp:cNvGraphicFramePr>"
+        f'<a:graphic><a:graphicData uri="{PICTURE_URI}"><pic:pic>'
+        '<pic:nvPicPr><pic:cNvPr id="0" name="image.png"/><pic:cNvPicPr/></pic:nvPicPr>'
+        f'<pic:blipFill><a:blip r:embed="{rid}"/><a:stretch><a:fillRect/></a:stretch>'
+        "</pic:blipFill>"
+        f'<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext {extent}/></a:xfrm>'
+        '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr>'
+        "</pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>"
+    )
+
+
 def append_xml(document: Document, paragraphs: list[str]) -> None:
-    """Add paragraphs given as XML at the end of the document's body."""
+    """Add paragraphs (and tables, pictures) given as XML at the end of the body."""
     if not paragraphs:
         return
     body = document.element.body
-    wrapper = parse_xml(f"<w:body {nsdecls('w')}>{''.join(paragraphs)}</w:body>")
+    namespaces = nsdecls("w", "wp", "a", "pic", "r")
+    wrapper = parse_xml(f"<w:body {namespaces}>{''.join(paragraphs)}</w:body>")
     section = body.sectPr
     for element in list(wrapper):
+        # A copy, not the element itself: lxml moves a large element (a table of
+        # 1,000 rows) out of another tree dozens of times slower than it copies it.
+        element = copy.deepcopy(element)
         if section is not None:
             section.addprevious(element)
         else:

@@ -2,20 +2,28 @@
 
 Agenda items 8a and 8b go to the panel in Word as well as PDF. This writes the
 same RegisterReportDocument (reports/register_report.py) the PDF prints, with
-the same words: title block, summary (risks by band, both heat maps as shaded
-tables, risks outside appetite, overdue actions), one entry per open risk,
-risks closed during the period, and the marking with "Page n of N" on every
-page. A register can hold 1,000 risks, so the entries are written as XML
-strings in one go (reports/docx_parts.py: xml_paragraph) rather than object by
-object.
+the same words: title block, "Risks at a glance" (one row per open risk), summary
+(risks by band, the register's band chart, both heat maps as shaded tables,
+risks outside appetite, overdue actions), one entry per open risk with its
+small score chart and its controls and actions as small tables, risks closed
+during the period, and the marking with "Page n of N" on every page. The cells
+and captions come from the document object's properties, as the PDF's
+templates print them; the charts are the PDF's SVG drawn as PNG pictures
+(reports/chart_images.py) described by the same alternative text.
+
+A register can hold 1,000 risks, so the glance table and the entries (their
+paragraphs, tables and pictures) are written as XML strings in one go
+(reports/docx_parts.py: xml_paragraph, xml_table, xml_picture) rather than
+object by object.
 """
 
 from django.template.defaultfilters import truncatechars
 from django.utils.formats import date_format
 
+from . import chart_images
 from . import docx_parts as parts
 from .docx_paper import heat_map_tables
-from .register_report import RegisterReportDocument, ReportRisk
+from .register_report import RegisterReportDocument, ReportAction, ReportRisk
 
 # As css/register.css: a little tighter than the paper's margins.
 PAGE = parts.Page(top=20, right=17, bottom=18, left=17)
@@ -46,8 +54,44 @@ def properties(doc: RegisterReportDocument) -> parts.Properties:
     )
 
 
-def _risk_xml(risk: ReportRisk) -> list[str]:
-    """One entry, as the PDF prints it: heading and four paragraphs."""
+# Column widths as css/register.css gives them; the wide column takes the rest.
+GLANCE_WIDTHS = (18, None, 32, 34, 20, 14, 18)
+ENTRY_TABLE_WIDTHS = (None, 28, 28, 24)
+GLANCE_SIZE = 7.5
+ENTRY_TABLE_SIZE = 8
+ENTRY_CHART_WIDTH = 60  # mm, as the PDF prints the entry charts
+BAND_CHART_WIDTH = 160  # mm
+
+
+def _widths(millimetres, total: int) -> list[int]:
+    fixed = sum(parts.Mm(mm) for mm in millimetres if mm is not None)
+    return [total - fixed if mm is None else parts.Mm(mm) for mm in millimetres]
+
+
+def _glance_row(risk: ReportRisk) -> list:
+    appetite = "Within" if risk.within_appetite else [("Outside", True, False)]
+    return [
+        risk.reference,
+        risk.glance_title,
+        risk.glance_owner,
+        risk.glance_scores,
+        risk.glance_travel,
+        appetite,
+        risk.glance_next_review,
+    ]
+
+
+def _action_row(action: ReportAction) -> list:
+    status = [(action.status, False, False)]
+    if action.overdue:
+        status.append((f" {action.overdue_text}", True, False))
+    return [action.description, action.owner_post, action.due_text, status]
+
+
+def _risk_xml(
+    doc: RegisterReportDocument, risk: ReportRisk, *, widths, pictures
+) -> list[str]:
+    """One entry, as the PDF prints it: heading, two paragraphs, chart, tables."""
     p = parts.xml_paragraph
     entry = [
         p(
@@ -88,32 +132,44 @@ def _risk_xml(risk: ReportRisk) -> list[str]:
             after=2,
         )
     )
-    controls = " ".join(
-        f"Control {n}: {c.description} ({c.control_type.lower()}; "
-        f"{c.effectiveness.lower()}; {c.assurance_line} assurance)"
-        for n, c in enumerate(risk.controls, start=1)
+    if pictures is not None:
+        entry.append(pictures.xml(risk.chart, keep_next=True))
+    tables = (
+        (
+            risk.controls,
+            risk.controls_caption,
+            doc.control_columns,
+            [
+                [c.description, c.control_type, c.effectiveness, c.assurance_line]
+                for c in risk.controls
+            ],
+            "Controls: none recorded.",
+        ),
+        (
+            risk.actions,
+            risk.actions_caption,
+            doc.action_columns,
+            [_action_row(a) for a in risk.actions],
+            "Actions: none recorded.",
+        ),
     )
-    entry.append(p([(controls or "Controls: none recorded.", False, False)], after=2))
-    actions = []
-    for n, action in enumerate(risk.actions, start=1):
-        revised = (
-            f", revised from {_long(action.originally_due)}"
-            if action.originally_due
-            else ""
+    for items, caption, columns, rows, none in tables:
+        if not items:
+            entry.append(p([(none, False, False)], after=2))
+            continue
+        entry.append(
+            p([(caption, True, False)], keep_next=True, size=ENTRY_TABLE_SIZE, after=1)
         )
-        actions.append(
-            (
-                f"Action {n}: {action.description} (owner: {action.owner_post}; "
-                f"due {_long(action.due)}{revised}; {action.status.lower()})",
-                False,
-                False,
+        entry.append(
+            parts.xml_table(
+                widths,
+                rows,
+                header=columns,
+                size=ENTRY_TABLE_SIZE,
+                keep_together=True,
             )
         )
-        if action.overdue:
-            days = action.days_overdue
-            actions.append((f" Overdue by {days} day{_plural(days)}.", True, False))
-        actions.append((" ", False, False))
-    entry.append(p(actions or [("Actions: none recorded.", False, False)], after=6))
+        entry.append(p([], after=2))  # a table never runs into the next one
     return entry
 
 
@@ -137,6 +193,7 @@ class RegisterWriter:
         )
         parts.paragraph(document, doc.marking, bold=True, align="center", after=12)
         self._title_block()
+        self._glance()
         self._summary()
         parts.page_break(document)
         self._risks()
@@ -157,6 +214,37 @@ class RegisterWriter:
         parts.add_text(marking, "Protective marking: ")
         parts.add_text(marking, doc.marking, bold=True)
         parts.paragraph(document, doc.scope_note)
+
+    def _glance(self) -> None:
+        """One line per open risk, opening the report as in the PDF."""
+        doc, document = self.doc, self.document
+        parts.heading(document, "Risks at a glance", 1)
+        parts.caption(document, doc.glance_caption)
+        rows = [_glance_row(risk) for risk in doc.risks] or [["No open risks."]]
+        table = parts.xml_table(
+            _widths(GLANCE_WIDTHS, self.width),
+            rows,
+            header=doc.glance_columns,
+            size=GLANCE_SIZE,
+            first_bold=True,
+        )
+        parts.append_xml(document, [table])
+        parts.space_after_table(document)
+
+    def _band_chart(self) -> None:
+        doc, document = self.doc, self.document
+        parts.keep_with_next(
+            parts.heading(document, "Rating bands over the quarters", 2)
+        )
+        parts.keep_with_next(
+            parts.paragraph(
+                document,
+                f"The open risks' quarterly reviews up to {_long(doc.as_at)}, "
+                "counted by the rating band of each review's score, and how many "
+                "of those scores were above the risk's appetite ceiling.",
+            )
+        )
+        chart_images.add_chart(document, doc.band_chart, width_mm=BAND_CHART_WIDTH)
 
     def _summary(self) -> None:
         doc, document = self.doc, self.document
@@ -179,6 +267,8 @@ class RegisterWriter:
             )
         parts.table_row(table, ("Total", "", count), first_bold=True)
         parts.space_after_table(document)
+        if doc.with_charts:
+            self._band_chart()
 
         parts.keep_with_next(parts.heading(document, "Heat maps", 2))
         parts.paragraph(
@@ -249,13 +339,32 @@ class RegisterWriter:
             if doc.previous_period
             else "the period before (there is none)"
         )
+        charts = (
+            " Each entry's chart shows the score at each quarterly review, oldest on "
+            f"the left, up to {_long(doc.as_at)} (the solid line, with the score "
+            "beside each point) over the rating bands (green low, yellow medium, "
+            "orange high, red very high), the target score (green dashed line) and "
+            "the appetite ceiling (red dotted line)."
+            if doc.with_charts
+            else ""
+        )
         parts.paragraph(
             document,
             "Scores are likelihood × impact (each 1 to 5). The previous quarter is "
             f"the review recorded for {previous}. Direction of travel compares the "
-            "latest two quarterly reviews.",
+            f"latest two quarterly reviews.{charts}",
         )
-        entries = [xml for risk in doc.risks for xml in _risk_xml(risk)]
+        widths = _widths(ENTRY_TABLE_WIDTHS, self.width)
+        pictures = (
+            chart_images.ChartPictures(document, width_mm=ENTRY_CHART_WIDTH)
+            if doc.with_charts
+            else None
+        )
+        entries = [
+            xml
+            for risk in doc.risks
+            for xml in _risk_xml(doc, risk, widths=widths, pictures=pictures)
+        ]
         if not doc.risks:
             parts.paragraph(
                 document, f"There were no open risks as at {_long(doc.as_at)}."

@@ -17,8 +17,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
+from typing import ClassVar
 
 from django.db.models import Q, Subquery
+from django.template.defaultfilters import pluralize, truncatechars
+from django.utils.formats import date_format
+from django.utils.translation import get_language
 
 from risks import as_at, charts, scoring
 from risks.choices import (
@@ -43,6 +48,34 @@ SCOPE_NOTE = (
     "listed at the end; draft risks and risks closed before the period are not "
     "included."
 )
+
+# The column headers of the report's tables, the same in the PDF and in Word.
+GLANCE_COLUMNS = (
+    "Ref.",
+    "Title",
+    "Owner",
+    "Current → target",
+    "Travel",
+    "Appetite",
+    "Next review",
+)
+CONTROL_COLUMNS = ("Control", "Type", "Effectiveness", "Assurance")
+ACTION_COLUMNS = ("Action", "Owner", "Due", "Status")
+
+
+def _short_date(day: date | None) -> str:
+    return _date_in(day, get_language()) if day else ""
+
+
+@lru_cache(maxsize=4096)
+def _date_in(day: date, language: str) -> str:
+    """Format a date once: a 1,000-risk report prints a few dates thousands of times."""
+    return date_format(day, "j M Y")
+
+
+def _shortened(text: str, length: int) -> str:
+    """As the truncatechars filter, without its cost for the many texts that fit."""
+    return text if len(text) <= length else truncatechars(text, length)
 
 
 class PeriodNotFoundError(LookupError):
@@ -151,6 +184,23 @@ class ReportAction:
     overdue: bool
     days_overdue: int
 
+    @property
+    def due_text(self) -> str:
+        """The entry table's Due cell: "31 Aug 2019 (revised from 30 Jun 2019)"."""
+        if self.originally_due:
+            return (
+                f"{_short_date(self.due)} (revised from "
+                f"{_short_date(self.originally_due)})"
+            )
+        return _short_date(self.due)
+
+    @property
+    def overdue_text(self) -> str:
+        """Printed in bold after the status: "Overdue by 30 days", or nothing."""
+        if not self.overdue:
+            return ""
+        return f"Overdue by {self.days_overdue} day{pluralize(self.days_overdue)}"
+
 
 @dataclass(frozen=True)
 class ReportRisk:
@@ -195,6 +245,42 @@ class ReportRisk:
     @property
     def overdue_actions(self) -> tuple[ReportAction, ...]:
         return tuple(action for action in self.actions if action.overdue)
+
+    # The entry's line in "Risks at a glance" and its tables' captions.
+
+    @property
+    def glance_title(self) -> str:
+        return _shortened(self.title, 60)
+
+    @property
+    def glance_owner(self) -> str:
+        return _shortened(self.owner_post, 40)
+
+    @property
+    def glance_scores(self) -> str:
+        """E.g. "12 High → 6 Medium"; "–" for a score not set."""
+
+        def short(score: Score) -> str:
+            band = score.band
+            return f"{score.value or '–'} {band.label if band else ''}"
+
+        return f"{short(self.current)} → {short(self.target)}"
+
+    @property
+    def glance_travel(self) -> str:
+        return f"{self.direction.label} {self.direction.symbol}"
+
+    @property
+    def glance_next_review(self) -> str:
+        return _short_date(self.next_review) or "Not set"
+
+    @property
+    def controls_caption(self) -> str:
+        return f"Controls of {self.reference}"
+
+    @property
+    def actions_caption(self) -> str:
+        return f"Actions of {self.reference}"
 
 
 @dataclass(frozen=True)
@@ -241,6 +327,9 @@ class RegisterReportDocument:
     title: str = TITLE
     scope_note: str = SCOPE_NOTE
     with_charts: bool = True  # off only to measure the charts' cost (bench/)
+    glance_columns: ClassVar[tuple[str, ...]] = GLANCE_COLUMNS
+    control_columns: ClassVar[tuple[str, ...]] = CONTROL_COLUMNS
+    action_columns: ClassVar[tuple[str, ...]] = ACTION_COLUMNS
 
     @property
     def as_at(self) -> date:
@@ -259,6 +348,15 @@ class RegisterReportDocument:
         """OFFICIAL-SENSITIVE as soon as one risk printed in it is."""
         sensitive = any(r.is_sensitive for r in (*self.risks, *self.closed))
         return (Marking.OFFICIAL_SENSITIVE if sensitive else Marking.OFFICIAL).label
+
+    @property
+    def glance_caption(self) -> str:
+        count = len(self.risks)
+        return (
+            f"{count} open risk{pluralize(count)} as at "
+            f"{date_format(self.as_at, 'j F Y')}: current and target score, "
+            "direction of travel, appetite and next review"
+        )
 
     @property
     def band_counts(self) -> tuple[BandCount, ...]:

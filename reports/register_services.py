@@ -3,8 +3,8 @@
 Small registers are rendered during the request (reports/views/register.py);
 larger ones by the `render_register_report` task into a RegisterReport row. A
 ready render is reused while the register's data up to the period end and the
-report's layout (LAYOUT_VERSION) are unchanged, so asking again costs one query,
-not a render.
+report's layout in that format (layout_version) are unchanged, so asking again
+costs one query, not a render.
 """
 
 import hashlib
@@ -29,6 +29,20 @@ logger = logging.getLogger(__name__)
 # A render still "rendering" after this long is taken to be abandoned (a worker
 # stopped), and may be started again.
 RENDER_TIMEOUT = timedelta(minutes=30)
+
+
+# The Word edition's layout (reports/docx_register.py), versioned apart from the
+# PDF's (register_pdf.LAYOUT_VERSION) so that a change to one does not render the
+# other again. Bump it when the .docx changes. Until 6 the .docx was stored under
+# the PDF's version (5); 6: risks at a glance, charts, entry tables.
+DOCX_LAYOUT_VERSION = 6
+
+
+def layout_version(file_format: str) -> int:
+    """Return the current layout of the register report in that format."""
+    if file_format == FileFormat.DOCX:
+        return DOCX_LAYOUT_VERSION
+    return register_pdf.LAYOUT_VERSION
 
 
 def inline_limit() -> int:
@@ -96,7 +110,7 @@ def register_report_request(
         period_label=period.label,
         file_format=file_format,
         data_version=version,
-        layout_version=register_pdf.LAYOUT_VERSION,
+        layout_version=layout_version(file_format),
         defaults={"requested_at": at, "risk_count": risk_count},
     )
     if created or (retry and has_failed(report, at)):

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.db import transaction
 from pypdf import PdfReader
 
-from reports import docx_paper, register_pdf, register_report, rendering
+from reports import docx_paper, docx_register, register_pdf, register_report, rendering
 from reports.models import PanelPaper
 from risks.models import Organisation
 
@@ -26,6 +26,7 @@ class Rendered:
     docx: dict[str, bytes]
     register: bytes
     register_html: str
+    register_docx: bytes
     references: list[str]
 
 
@@ -46,6 +47,7 @@ def rendered(django_db_setup, django_db_blocker) -> Rendered:
             },
             register=register_pdf.render_register_pdf(document),
             register_html=register_pdf.render_register_html(document),
+            register_docx=docx_register.write_register_docx(document),
             references=[risk.reference for risk in document.risks],
         )
         transaction.set_rollback(True)
@@ -152,6 +154,23 @@ def test_register_report_charts_are_tagged_figures_with_alt_text(rendered):
     assert len(entries) == len(rendered.references)
     assert any(a.startswith("MOPAC open risks by rating band") for a in alts)
     assert all(alts)
+
+
+def test_word_register_report_carries_the_pdfs_figures_as_described_pictures(
+    rendered,
+):
+    import docx
+
+    document = docx.Document(io.BytesIO(rendered.register_docx))
+    described = [shape._inline.docPr.get("descr") for shape in document.inline_shapes]
+    # The same charts, in the same order, with the same alternative text as the
+    # PDF's tagged figures: the register's band chart and one per entry.
+    assert described == figures(rendered.register)
+    entries = [alt for alt in described if alt.startswith("Score of ")]
+    assert len(entries) == len(rendered.references)
+    glance = document.tables[0]
+    assert [cell.text for cell in glance.rows[0].cells][:2] == ["Ref.", "Title"]
+    assert [row.cells[0].text for row in glance.rows[1:]] == rendered.references
 
 
 def test_word_paper_carries_the_pairs_charts_as_described_pictures(db):

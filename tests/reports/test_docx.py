@@ -5,6 +5,7 @@ tests (tests/reports/render_data.py, register_data.py), written in a transaction
 that is rolled back straight afterwards.
 """
 
+import dataclasses
 import io
 import re
 import zipfile
@@ -16,18 +17,31 @@ import docx
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from docx.text.paragraph import Paragraph
+from lxml import html as lxml_html
 from pypdf import PdfReader
 
-from reports import docx_paper, docx_parts, docx_register, register_report, rendering
+from reports import (
+    chart_images,
+    docx_paper,
+    docx_parts,
+    docx_register,
+    register_pdf,
+    register_report,
+    rendering,
+)
 from reports.fonts import SYMBOL_FAMILY, TEXT_FAMILY
+from risks import charts
 
 from .register_data import (
     CLOSED_TITLE,
     CONTROL,
+    FUTURE_ACTION,
     OVERDUE_ACTION,
     VICTIMS,
     build_register_world,
 )
+from .register_data import DONE_ACTION as REGISTER_DONE_ACTION
 from .render_data import (
     DONE_ACTION,
     LATE_TITLE,
@@ -59,6 +73,10 @@ class Rendered:
     modified: datetime
     register: bytes
     register_again: bytes
+    register_without_charts: bytes
+    register_empty: bytes  # the same period with no open risk
+    register_html: str  # the PDF's HTML, from the same document object
+    register_alts: list[tuple[str, str]]  # (alt, title) of every chart, in order
 
     @cached_property
     def full_doc(self):
@@ -71,6 +89,10 @@ class Rendered:
     @cached_property
     def register_doc(self):
         return docx.Document(io.BytesIO(self.register))
+
+    @cached_property
+    def register_without_charts_doc(self):
+        return docx.Document(io.BytesIO(self.register_without_charts))
 
 
 @pytest.fixture(scope="module")
@@ -97,8 +119,26 @@ def rendered(django_db_setup, django_db_blocker) -> Rendered:
             )
             for _ in range(2)
         ]
+        report = register_report.build_register_report(world.mopac, world.q2)
+        register_more = {
+            "register_without_charts": docx_register.write_register_docx(
+                register_report.build_register_report(
+                    world.mopac, world.q2, with_charts=False
+                )
+            ),
+            "register_html": register_pdf.render_register_html(report),
+            "register_empty": docx_register.write_register_docx(
+                dataclasses.replace(report, risks=())
+            ),
+            "register_alts": [
+                (chart.alt, chart.title)
+                for chart in (report.band_chart, *(r.chart for r in report.risks))
+            ],
+        }
         transaction.set_rollback(True)
-    rendered = Rendered(**papers, register=registers[0], register_again=registers[1])
+    rendered = Rendered(
+        **papers, register=registers[0], register_again=registers[1], **register_more
+    )
     return rendered
 
 
@@ -478,13 +518,15 @@ def test_render_paper_command_writes_the_docx(db, tmp_path):
 def test_register_report_has_the_pdfs_sections_and_entries(rendered):
     document = rendered.register_doc
     assert [title for level, title in headings(document) if level == 1] == [
+        "Risks at a glance",
         "Summary",
         "Risks",
         "Risks closed during the period",
     ]
-    summary = [title for level, title in headings(document) if level == 2][:4]
+    summary = [title for level, title in headings(document) if level == 2][:5]
     assert summary == [
         "Risks by rating band",
+        "Rating bands over the quarters",
         "Heat maps",
         "Risks outside appetite",
         "Overdue actions",
@@ -492,7 +534,7 @@ def test_register_report_has_the_pdfs_sections_and_entries(rendered):
     body = text(document)
     assert f"MOPAC-R01 {VICTIMS}" in body
     assert CONTROL in body and OVERDUE_ACTION in body
-    assert re.search(r"Overdue by \d+ days\.", body)
+    assert re.search(r"Overdue by \d+ days", body)
     assert CLOSED_TITLE in body.split("Risks closed during the period", 1)[1]
     maps = heat_maps(document)
     assert [m.rows[0].cells[0].text for m in maps] == ["", ""]
@@ -518,3 +560,210 @@ def test_markup_in_user_text_stays_text():
     assert document.paragraphs[-2].text == hostile
     assert paragraph.text == hostile
     assert [r.bold for r in document.paragraphs[-2].runs] == [True, True]
+
+
+def cells(table) -> list[list[str]]:
+    return [[cell.text for cell in row.cells] for row in table.rows]
+
+
+def html_table(html: str, css_class: str, after: str = "") -> list[list[str]]:
+    """Cell texts of the first table of the class in the PDF's HTML after `after`."""
+    root = lxml_html.fromstring(html[html.index(after) :] if after else html)
+    table = root.xpath(f"//table[contains(@class, '{css_class}')]")[0]
+    return [
+        [cell.text_content() for cell in tr.xpath("th|td")]
+        for tr in table.xpath(".//tr")
+    ]
+
+
+def table_after(document, caption: str):
+    """The table that follows the paragraph reading `caption`."""
+    body = list(document.element.body.iterchildren())
+    for index, child in enumerate(body):
+        if child.tag == f"{W}p" and Paragraph(child, document.part).text == caption:
+            table = body[index + 1]
+            assert table.tag == f"{W}tbl", caption
+            return docx.table.Table(table, document.part)
+    raise AssertionError(f"no paragraph {caption!r}")
+
+
+def repeats_header(table) -> bool:
+    properties = table.rows[0]._tr.trPr
+    return properties is not None and properties.find(f"{W}tblHeader") is not None
+
+
+def test_register_report_opens_with_risks_at_a_glance(rendered):
+    document = rendered.register_doc
+    lines_ = lines(document)
+    # After the title block, before the Summary.
+    assert (
+        lines_.index("Protective marking: OFFICIAL-SENSITIVE")
+        < lines_.index("Risks at a glance")
+        < lines_.index("Summary")
+    )
+    assert (
+        "3 open risks as at 30 September 2019: current and target score, direction "
+        "of travel, appetite and next review"
+    ) in lines_
+    glance = table_after(
+        document,
+        "3 open risks as at 30 September 2019: current and target score, direction "
+        "of travel, appetite and next review",
+    )
+    rows = cells(glance)
+    assert rows[0] == [
+        "Ref.",
+        "Title",
+        "Owner",
+        "Current → target",
+        "Travel",
+        "Appetite",
+        "Next review",
+    ]
+    assert repeats_header(glance)
+    # One row per open risk, in the register's order.
+    assert [row[0] for row in rows[1:]] == ["MOPAC-R01", "MOPAC-R02", "MOPAC-R10"]
+    assert rows[1] == [
+        "MOPAC-R01",
+        VICTIMS,
+        "Director of Strategy",
+        "12 High → 6 Medium",
+        "Increasing ↑",
+        "Outside",
+        "31 Dec 2019",  # moved on by the Q2 review
+    ]
+    outside = glance.rows[1].cells[5].paragraphs[0].runs
+    assert [run.bold for run in outside] == [True]
+    # The same cells as the PDF's table, word for word.
+    assert rows == html_table(rendered.register_html, "register-glance__table")
+    # Compact: every run of the table is 7.5 pt.
+    sizes = {
+        run.font.size.pt
+        for row in glance.rows
+        for c in row.cells
+        for run in c.paragraphs[0].runs
+    }
+    assert sizes == {7.5}
+
+
+def test_register_report_prints_controls_and_actions_as_tables(rendered):
+    document = rendered.register_doc
+    controls = table_after(document, "Controls of MOPAC-R01")
+    assert cells(controls) == [
+        ["Control", "Type", "Effectiveness", "Assurance"],
+        [CONTROL, "Detective", "Partially effective", "2nd line"],
+    ]
+    actions = table_after(document, "Actions of MOPAC-R01")
+    assert cells(actions) == [
+        ["Action", "Owner", "Due", "Status"],
+        [REGISTER_DONE_ACTION, "Head of Victims", "31 Jul 2019", "Complete"],
+        [
+            OVERDUE_ACTION,
+            "Head of Victims",
+            "31 Aug 2019",
+            "At risk Overdue by 30 days",
+        ],
+        [FUTURE_ACTION, "Head of Victims", "31 Dec 2019", "On track"],
+    ]
+    status = actions.rows[2].cells[3].paragraphs[0].runs
+    assert [(run.text, bool(run.bold)) for run in status] == [
+        ("At risk", False),
+        (" Overdue by 30 days", True),
+    ]
+    assert repeats_header(controls) and repeats_header(actions)
+    # As the PDF's tables, cell for cell.
+    html = rendered.register_html
+    assert cells(controls) == html_table(
+        html, "register-entry-table--controls", after='id="risk-'
+    )
+    assert cells(actions) == html_table(
+        html, "register-entry-table--actions", after='id="risk-'
+    )
+    # No run-on paragraphs any more; an entry without either says so.
+    body = text(document)
+    assert "Control 1:" not in body and "Action 1:" not in body
+    r10 = body.split("MOPAC-R10 Workforce capacity in the control room")[-1]
+    r10 = r10.split("Risks closed during the period")[0]
+    assert "Controls: none recorded." in r10
+    assert "Actions: none recorded." in r10
+    # Each entry table's caption is kept with it.
+    caption = next(p for p in document.paragraphs if p.text == "Controls of MOPAC-R01")
+    assert caption.paragraph_format.keep_with_next
+
+
+def test_register_report_carries_the_charts_as_described_pictures(rendered):
+    document = rendered.register_doc
+    shapes = document.inline_shapes
+    described = [
+        (shape._inline.docPr.get("descr"), shape._inline.docPr.get("title"))
+        for shape in shapes
+    ]
+    # The band chart, then one per entry, each with the PDF's alternative text.
+    assert described == rendered.register_alts
+    assert all(alt and title for alt, title in described)
+    assert described[0][0].startswith("MOPAC open risks by rating band")
+    assert described[1][0].startswith("Score of MOPAC-R01 at each quarterly review.")
+    assert [shape.width for shape in shapes] == [
+        docx_parts.Mm(160),
+        *[docx_parts.Mm(60)] * 3,
+    ]
+    ids = [shape._inline.docPr.get("id") for shape in shapes]
+    assert len(set(ids)) == len(ids)
+    # The band chart sits under its heading; an entry's chart after its scores.
+    lines_ = lines(document)
+    assert lines_.index("Rating bands over the quarters") < lines_.index("Heat maps")
+    assert "Each entry's chart shows the score at each quarterly review" in text(
+        document
+    )
+    with zipfile.ZipFile(io.BytesIO(rendered.register)) as archive:
+        media = [n for n in archive.namelist() if n.startswith("word/media/")]
+        assert media and all(archive.read(n)[:4] == b"\x89PNG" for n in media)
+
+
+def test_register_report_without_charts_has_no_pictures(rendered):
+    document = rendered.register_without_charts_doc
+    assert len(document.inline_shapes) == 0
+    assert "Rating bands over the quarters" not in lines(document)
+    assert "Each entry's chart" not in text(document)
+    # The tables are there all the same.
+    assert cells(table_after(document, "Controls of MOPAC-R01"))[1][0] == CONTROL
+
+
+def test_charts_drawn_alike_share_one_picture():
+    history = [charts.ReviewScore(end=None, label="2019/20 Q1", score=9)]
+    one, two = (
+        charts.score_chart(
+            f"Score of {reference} at each quarterly review",
+            [("Score", history)],
+            target=6,
+            ceiling=10,
+            size=charts.SMALL,
+            slug=f"{reference}-chart",
+        )
+        for reference in ("R1", "R2")
+    )
+    document = docx.Document()
+    pictures = chart_images.ChartPictures(document, width_mm=60)
+    docx_parts.append_xml(document, [pictures.xml(one), pictures.xml(two)])
+    shapes = document.inline_shapes
+    assert [s._inline.docPr.get("descr") for s in shapes] == [one.alt, two.alt]
+    blips = document.element.body.xpath(".//a:blip/@r:embed")
+    assert len(blips) == 2 and len(set(blips)) == 1
+    assert len({s._inline.docPr.get("id") for s in shapes}) == 2
+
+
+def test_register_report_without_open_risks_says_so(rendered):
+    document = docx.Document(io.BytesIO(rendered.register_empty))
+    glance = table_after(
+        document,
+        "0 open risks as at 30 September 2019: current and target score, direction "
+        "of travel, appetite and next review",
+    )
+    assert len(glance.rows) == 2
+    assert glance.rows[1].cells[0].text == "No open risks."
+    assert "There were no open risks as at 30 September 2019." in lines(document)
+    # Only the register's band chart, empty but described.
+    assert [s._inline.docPr.get("descr") for s in document.inline_shapes] == [
+        rendered.register_alts[0][0].split(". Risks reviewed by quarter.")[0]
+        + ". Risks reviewed by quarter. ."
+    ]

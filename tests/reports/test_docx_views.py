@@ -10,7 +10,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from reports import docx_register, register_report, register_services, services
+from reports import (
+    docx_register,
+    register_pdf,
+    register_report,
+    register_services,
+    services,
+)
 from reports.models import (
     CONTENT_TYPES,
     FileFormat,
@@ -298,6 +304,42 @@ def test_large_registers_render_the_docx_in_the_background_then_serve_it(
     assert pdf.status_code == 202
     formats = set(RegisterReport.objects.values_list("file_format", flat=True))
     assert formats == {"pdf", "docx"}
+
+
+def test_a_docx_stored_with_an_older_word_layout_is_rendered_again(
+    client, rw, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    settings.REGISTER_PDF_INLINE_MAX_RISKS = 2
+    client.force_login(rw.users["mopac-reader"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.get(register_url()).status_code == 202
+    old = RegisterReport.objects.get()
+    assert old.status == RegisterReportStatus.READY
+    assert old.layout_version == register_services.DOCX_LAYOUT_VERSION
+    assert client.get(register_url()).status_code == 200
+    # The Word layout changed (same data): the stored .docx is not served again.
+    monkeypatch.setattr(
+        register_services,
+        "DOCX_LAYOUT_VERSION",
+        register_services.DOCX_LAYOUT_VERSION + 1,
+    )
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert client.get(register_url()).status_code == 202
+    assert len(callbacks) == 1
+    new = RegisterReport.objects.exclude(pk=old.pk).get()
+    assert new.data_version == old.data_version
+    assert new.layout_version == register_services.DOCX_LAYOUT_VERSION
+
+
+def test_the_word_and_pdf_layouts_are_versioned_apart(monkeypatch):
+    assert register_services.layout_version(FileFormat.DOCX) == (
+        register_services.DOCX_LAYOUT_VERSION
+    )
+    # .docx files stored before the glance table and charts carry the PDF's 5.
+    assert register_services.DOCX_LAYOUT_VERSION > 5
+    monkeypatch.setattr(register_pdf, "LAYOUT_VERSION", 99)
+    assert register_services.layout_version(FileFormat.PDF) == 99
+    assert register_services.layout_version(FileFormat.DOCX) != 99
 
 
 def test_a_failed_docx_render_can_be_tried_again(
