@@ -76,7 +76,7 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="Recorded at most once per API_TOKEN_LAST_USED_GRANULARITY.",
+        help_text="Recorded at most once per API_TOKEN_LAST_USED_SECONDS.",
     )
 
     # Creation and revocation are in the history; last use is written with
