@@ -92,6 +92,11 @@ def published_faces(papers: list[PanelPaper]) -> dict[int, PanelPaper]:
         ]
         if published:
             wanted[paper.pk] = max(published, key=lambda p: p.version).revision
+    return _faces_at(wanted)
+
+
+def _faces_at(wanted: dict[int, int]) -> dict[int, PanelPaper]:
+    """Return each paper (by id) as it read at the given revision (one query)."""
     rows = PanelPaper.history.filter(
         id__in=list(wanted), revision__in=set(wanted.values())
     ).order_by("history_date", "history_id")
@@ -102,9 +107,17 @@ def published_faces(papers: list[PanelPaper]) -> dict[int, PanelPaper]:
     return faces
 
 
-def published_face(paper: PanelPaper) -> PanelPaper:
-    """Return the paper as it read at its latest published revision (or as it is)."""
-    return published_faces([paper]).get(paper.pk, paper)
+def published_face(
+    paper: PanelPaper, publication: Publication | None = None
+) -> PanelPaper:
+    """Return the paper as it read at its latest published revision (or as it is).
+
+    Pass the latest publication where the caller has read it already: the
+    paper's publications are then not read again.
+    """
+    if publication is None:
+        return published_faces([paper]).get(paper.pk, paper)
+    return _faces_at({paper.pk: publication.revision}).get(paper.pk, paper)
 
 
 # --- Meetings -------------------------------------------------------------------

@@ -63,7 +63,7 @@ def question_create(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect(f"{paper.get_absolute_url()}#questions")
     context = {
-        "paper": selectors.published_face(paper) if publication else paper,
+        "paper": selectors.published_face(paper, publication) if publication else paper,
         "form": form,
     }
     return render(request, "reports/question_form.html", context)

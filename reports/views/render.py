@@ -40,7 +40,7 @@ def paper_preview(request: HttpRequest, pk: int) -> HttpResponse:
     if not drafting and publication is None:
         raise Http404("This paper has not been published.")
     context = {
-        "paper": paper if drafting else selectors.published_face(paper),
+        "paper": paper if drafting else selectors.published_face(paper, publication),
         "edition": edition,
         "drafting": drafting,
         "publication": publication,
@@ -96,11 +96,9 @@ def _paper_file(request: HttpRequest, pk: int, file_format: str) -> HttpResponse
     paper = _paper(request, pk)
     edition = _edition(request)
     render, name = _renderer(file_format)
-    drafting = selectors.can_draft(request.user)
-    shown = paper if drafting else selectors.published_face(paper)
-    filename = name(shown, edition=edition)
     suffix = f".{file_format}"
-    if drafting:
+    if selectors.can_draft(request.user):
+        filename = name(paper, edition=edition)
         return file_response(
             render(paper, edition=edition),
             filename=filename.replace(suffix, f"-draft-r{paper.revision}{suffix}"),
@@ -112,6 +110,7 @@ def _paper_file(request: HttpRequest, pk: int, file_format: str) -> HttpResponse
     stored = getattr(publication, field, None) if publication else None
     if not stored:
         raise Http404("This edition has not been published in this format.")
+    filename = name(selectors.published_face(paper, publication), edition=edition)
     return file_response(
         stored.open("rb"),
         filename=filename.replace(suffix, f"-v{publication.version}{suffix}"),

@@ -340,10 +340,10 @@ def test_paper_page_for_the_panel_costs_a_fixed_number_of_queries(
     client, world, paper, question, django_assert_num_queries
 ):
     client.force_login(world.users["panel"])
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         client.get(paper.get_absolute_url())
     _more_questions(world, paper, 4)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         page = client.get(paper.get_absolute_url()).content.decode()
     assert "Answer 3." in page and "Answer 2." not in page
 
@@ -372,7 +372,7 @@ def test_ask_page_costs_a_fixed_number_of_queries(
     client, world, paper, django_assert_num_queries
 ):
     client.force_login(world.users["panel"])
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         client.get(ask_url(paper))
 
 
