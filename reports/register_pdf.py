@@ -34,7 +34,7 @@ STYLESHEETS = ("css/paper.css", "css/register.css")
 # Stored renders are reused while the data is unchanged (register_services.py):
 # bump this whenever the template or stylesheets change what the PDF looks like,
 # so that renders made with the old layout are not served again.
-LAYOUT_VERSION = 5
+LAYOUT_VERSION = 6
 
 
 def css_string(text: str) -> str:
