@@ -181,7 +181,6 @@ def render_register_pdf(
     renderer = pdf_parts.ParallelRender(
         base_url=STATIC_BASE_URL,
         resources=preloaded_resources(),
-        fetcher=SafeFetcher(),
         workers=min(len(parts), os.cpu_count() or 1),
     )
     try:
