@@ -107,6 +107,8 @@ class Mark:
     x: float
     y: float
     value: int
+    show_value: bool = True  # printed beside the point (see _worth_printing)
+    value_dy: float = -6  # below the point where above would leave the chart
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,7 @@ class Column:
     x: float
     width: float
     is_current: bool
+    show_label: bool = True
 
     @property
     def left(self) -> float:
@@ -167,6 +170,61 @@ def _x(size: Size, index: int, columns: int) -> float:
 
 def _column_width(size: Size, columns: int) -> float:
     return round((size.plot_right - size.left) / max(columns, 1), 1)
+
+
+def _label_step(size: Size, columns: int, labels: Iterable[str]) -> int:
+    """Return k: printing every k-th column's label, no two labels run together.
+
+    A register carried over several years has dozens of quarters; their labels
+    ("2019/20 Q1") would print on top of each other. k doubles until a label
+    fits (4: one a year).
+    """
+    longest = max((len(label) for label in labels), default=0)
+    needed = longest * size.font * 0.55 + 4  # Liberation Sans averages ~0.55 em
+    width = _column_width(size, columns)
+    step = 1
+    while step * width < needed and step < columns:
+        step *= 2
+    return step
+
+
+def _labelled(columns: int, step: int, keep: int | None = None) -> frozenset[int]:
+    """Return the columns whose label is printed: the newest, then every step-th.
+
+    `keep` (the current quarter) is always labelled; labels too close to it
+    give way.
+    """
+    chosen = {i for i in range(columns) if (columns - 1 - i) % step == 0}
+    if keep is not None:
+        chosen = {i for i in chosen if abs(i - keep) >= step} | {keep}
+    return frozenset(chosen)
+
+
+def _worth_printing(values: Sequence[int | None], step: int) -> frozenset[int]:
+    """Return the points whose value is printed beside them.
+
+    The first, each change and the newest, at least `step` columns apart: a
+    run of equal scores is read from its first label and the line, and every
+    figure is in the table under the chart and in the alternative text.
+    """
+    present = [i for i, value in enumerate(values) if value is not None]
+    if not present:
+        return frozenset()
+    changes = [
+        i
+        for n, i in enumerate(present)
+        if n == 0 or values[i] != values[present[n - 1]]
+    ]
+    chosen: list[int] = []
+    for index in changes:
+        if not chosen or index - chosen[-1] >= step:
+            chosen.append(index)
+    newest = present[-1]
+    while chosen and chosen[-1] != newest and newest - chosen[-1] < step:
+        chosen.pop()
+    if not chosen or chosen[-1] != newest:
+        chosen.append(newest)
+    return frozenset(chosen)
 
 
 def _y(size: Size, value: float, top: float = MAX_SCORE) -> float:
@@ -232,14 +290,23 @@ class ScoreChart:
         return rects
 
     @property
+    def step(self) -> int:
+        """Label every step-th quarter."""
+        return _label_step(
+            self.size, len(self.quarters), (q.label for q in self.quarters)
+        )
+
+    @property
     def columns(self) -> list[Column]:
         total = len(self.quarters)
+        labelled = _labelled(total, self.step, self.current)
         return [
             Column(
                 label=quarter.label,
                 x=_x(self.size, index, total),
                 width=_column_width(self.size, total),
                 is_current=index == self.current,
+                show_label=index in labelled,
             )
             for index, quarter in enumerate(self.quarters)
         ]
@@ -278,9 +345,14 @@ class ScoreChart:
     @property
     def drawn(self) -> list[DrawnSeries]:
         total = len(self.quarters)
+        # Scores are printed at least as far apart as two digits need.
+        step = _label_step(self.size, total, ["25"])
+        # A label above a point near the top would be cut off: it goes below.
+        highest = self.size.top + self.size.font + 2
         drawn = []
         for number, series in enumerate(self.series):
             style = SERIES_STYLES[number % len(SERIES_STYLES)]
+            printed = _worth_printing(series.scores, step)
             segments, current, marks = [], [], []
             for index, score in enumerate(series.scores):
                 if score is None:
@@ -290,7 +362,15 @@ class ScoreChart:
                     continue
                 x, y = _x(self.size, index, total), _y(self.size, score)
                 current.append(f"{x},{y}")
-                marks.append(Mark(x=x, y=y, value=score))
+                marks.append(
+                    Mark(
+                        x=x,
+                        y=y,
+                        value=score,
+                        show_value=index in printed,
+                        value_dy=-6 if y >= highest else self.size.font + 4,
+                    )
+                )
             if current:
                 segments.append(current)
             drawn.append(
@@ -401,6 +481,25 @@ class Bar:
     total: int
     outside: int
     outside_y: float
+    show_label: bool = True  # the quarter's label under the axis
+    show_counts: bool = True  # each part's count inside the bar, where it fits
+    show_outside: bool = True  # the outside-appetite count above its diamond
+    font: int = 12
+
+    @property
+    def outside_box(self) -> tuple[float, float, float, float]:
+        """The white box under the outside-appetite count: x, y, width, height.
+
+        The count sits over the bar; the box keeps it legible on any band.
+        """
+        width = len(str(self.outside)) * self.font * 0.62 + 4
+        height = self.font + 2
+        return (
+            round(self.x - width / 2, 1),
+            round(self.outside_y - 8 - self.font, 1),
+            round(width, 1),
+            height,
+        )
 
     @property
     def left(self) -> float:
@@ -486,6 +585,12 @@ class BandBarsChart:
     def bars(self) -> list[Bar]:
         top, total = self.top, len(self.counts)
         width = round(_column_width(self.size, total) * 0.6, 1)
+        step = _label_step(self.size, total, (c.quarter.label for c in self.counts))
+        labelled = _labelled(total, step)
+        outside = [c.outside for c in self.counts]
+        printed = _worth_printing(
+            outside, _label_step(self.size, total, [f"{max(outside, default=0)}00"])
+        )
         bars = []
         for index, row in enumerate(self.counts):
             base, segments = 0, []
@@ -515,6 +620,11 @@ class BandBarsChart:
                     total=base,
                     outside=row.outside,
                     outside_y=_y(self.size, row.outside, top),
+                    show_label=index in labelled,
+                    # A count is printed only where a digit fits across the bar.
+                    show_counts=width >= self.size.font,
+                    show_outside=index in printed,
+                    font=self.size.font,
                 )
             )
         return bars

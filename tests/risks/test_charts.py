@@ -86,6 +86,98 @@ def demo(db):
     call_command("load_demo", "--until", "2019-09-30", verbosity=0)
 
 
+def quarterly(count: int) -> list[charts.Quarter]:
+    """`count` consecutive quarters from 2018/19 Q4, oldest first."""
+    quarters, year, number = [], 2018, 4
+    for _ in range(count):
+        end_month = {1: 6, 2: 9, 3: 12, 4: 3}[number]
+        end_year = year + 1 if number == 4 else year
+        quarters.append(
+            charts.Quarter(
+                end=datetime.date(end_year, end_month, 28),
+                label=f"{year}/{(year + 1) % 100:02d} Q{number}",
+            )
+        )
+        year, number = (year + 1, 1) if number == 4 else (year, number + 1)
+    return quarters
+
+
+def long_history(scores: list[int]) -> list[charts.ReviewScore]:
+    return [
+        charts.ReviewScore(end=q.end, label=q.label, score=score)
+        for q, score in zip(quarterly(len(scores)), scores, strict=True)
+    ]
+
+
+def test_eight_years_of_quarters_print_labels_that_do_not_run_together():
+    # 31 quarterly reviews, as the demo's registers carried to 2026/27.
+    scores = [20, 16] + [20] * 5 + [25] * 5 + [20] * 2 + [16] * 2 + [20] * 15
+    chart = charts.score_chart(
+        "Long", [("Score", long_history(scores))], current_end=None, slug="long"
+    )
+    columns = chart.columns
+    shown = [c for c in columns if c.show_label]
+    assert shown[-1] is columns[-1]  # the newest quarter is always labelled
+    label_width = len(columns[0].label) * chart.size.font * 0.55
+    gaps = [b.x - a.x for a, b in zip(shown, shown[1:], strict=False)]
+    assert len(shown) < len(columns) and min(gaps) >= label_width
+    # Scores print where they change (the 25s' peak included), not at every point.
+    marks = chart.drawn[0].marks
+    printed = [(i, m.value) for i, m in enumerate(marks) if m.show_value]
+    assert (7, 25) in printed and printed[-1] == (30, 20)
+    assert len(printed) < len(marks) // 2
+    # A score at the top of the scale is labelled below its point, inside the chart.
+    assert marks[7].value_dy > 0 and marks[0].value_dy < 0
+
+
+def test_a_few_quarters_print_every_label_and_score():
+    chart = charts.score_chart(
+        "Short",
+        [("Score", long_history([20, 16, 20]))],
+        current_end=quarterly(3)[1].end,
+        slug="short",
+    )
+    assert all(c.show_label for c in chart.columns)
+    assert [m.show_value for m in chart.drawn[0].marks] == [True, True, True]
+    assert chart.current_column.label == "2019/20 Q1"
+
+
+def test_the_current_quarter_keeps_its_label_among_many():
+    quarters = quarterly(31)
+    chart = charts.score_chart(
+        "Long",
+        [("Score", long_history([12] * 31))],
+        current_end=quarters[27].end,
+        slug="current",
+    )
+    shown = [i for i, c in enumerate(chart.columns) if c.show_label]
+    assert 27 in shown
+    step = shown[-1] - shown[-2] if shown[-1] != 27 else shown[-2] - shown[-3]
+    assert all(abs(i - 27) >= step for i in shown if i != 27)
+
+
+def test_a_long_band_chart_thins_its_labels_and_boxes_its_outside_counts():
+    counts = tuple(
+        charts.QuarterCount(
+            quarter=q,
+            by_band={"high": 5 + n % 3, "medium": 4},
+            outside=3 + n % 4,
+        )
+        for n, q in enumerate(quarterly(31))
+    )
+    chart = charts.band_bars_chart("Bands", counts, slug="bands")
+    bars = chart.bars
+    assert bars[-1].show_label and sum(b.show_label for b in bars) < len(bars)
+    # Bars narrower than a digit carry no counts; the table under them has them.
+    assert not any(b.show_counts for b in bars)
+    printed = [b for b in bars if b.show_outside]
+    assert printed[-1] is bars[-1] and len(printed) < len(bars)
+    x, y, width, height = printed[0].outside_box
+    assert width > 0 and y + height <= printed[0].outside_y
+    few = charts.band_bars_chart("Bands", counts[:3], slug="few").bars
+    assert all(b.show_label and b.show_counts and b.show_outside for b in few)
+
+
 def test_violence_risk_page_charts_its_scores_with_a_table(client, demo):
     client.force_login(get_user_model().objects.get(username="mopac-reader"))
     violence = Risk.objects.get(reference="MOPAC-R03")
