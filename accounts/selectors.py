@@ -17,7 +17,9 @@ def manageable_tokens(user) -> QuerySet[ApiToken]:
     Everyone their own; governance officers also those of their organisation's
     members (access.managed_organisations decides whose register they run).
     """
-    tokens_ = ApiToken.objects.select_related("user", "user__membership")
+    tokens_ = ApiToken.objects.select_related(
+        "user", "user__membership", "revoked_by", "revoked_by__membership"
+    )
     if not user.is_authenticated or not user.is_active:
         return tokens_.none()
     governed = access.managed_organisations(user)

@@ -107,6 +107,24 @@ def test_who_may_see_and_revoke_a_token(client, world, viewer, sees):
         assert token.revoked_at is None
 
 
+def test_the_page_says_when_and_by_whom_a_token_was_revoked(
+    client, world, django_assert_num_queries
+):
+    reader, officer = world.users["mopac-reader"], world.users["mopac-governance"]
+    for name in ("Power BI", "Oversight tool", "Spare"):
+        token, _ = services.token_create(owner=reader, name=name)
+        services.token_revoke(token=token, user=officer)
+    token.refresh_from_db()
+    client.force_login(officer)
+    client.get(TOKENS)  # warm the session and the membership caches
+    with django_assert_num_queries(4):  # the same whatever the number of tokens
+        page = client.get(TOKENS)
+    when = timezone.localtime(token.revoked_at).strftime("%-d %B %Y %H:%M")
+    post = officer.membership.post_title
+    assert f"{when} by mopac-governance ({post})" in page.text
+    assert page.text.count("by mopac-governance") == 3
+
+
 def test_revoke_is_post_only(client, world):
     token, _ = make(world.users["mopac-reader"])
     client.force_login(world.users["mopac-reader"])
