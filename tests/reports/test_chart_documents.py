@@ -18,6 +18,10 @@ from reports import docx_paper, docx_register, register_pdf, register_report, re
 from reports.models import PanelPaper
 from risks.models import Organisation
 
+# pytest-django creates the test database only for tests that use it: these
+# read what a module fixture wrote there, and may be selected alone (-k).
+pytestmark = pytest.mark.django_db
+
 
 @dataclass
 class Rendered:

@@ -45,6 +45,10 @@ from risks.models import (
 
 from ..risks.test_load_demo import history_models, sign_in, table_counts
 
+# pytest-django creates the test database only for tests that use it: these
+# read what a module fixture wrote there, and may be selected alone (-k).
+pytestmark = pytest.mark.django_db
+
 LONDON = ZoneInfo("Europe/London")
 LOAD_DAY = datetime.date(2026, 12, 4)
 CUT = datetime.datetime(2026, 12, 4, tzinfo=LONDON)

@@ -30,6 +30,10 @@ from .test_demo_documents import (
 )
 from .test_register_parts import _marked_content_ids
 
+# pytest-django creates the test database only for tests that use it: these
+# read what a module fixture wrote there, and may be selected alone (-k).
+pytestmark = pytest.mark.django_db
+
 FINANCE = "The Panel asked for a report on the aligned finance risk."
 PACK_PAGE = re.compile(r"(OFFICIAL(?:-SENSITIVE)?) · Agenda pack · Page (\d+) of (\d+)")
 

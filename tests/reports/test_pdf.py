@@ -29,6 +29,10 @@ from .render_data import (
     build_render_world,
 )
 
+# pytest-django creates the test database only for tests that use it: these
+# read what a module fixture wrote there, and may be selected alone (-k).
+pytestmark = pytest.mark.django_db
+
 
 @dataclass
 class Rendered:

@@ -22,6 +22,10 @@ from reports.models import RegisterReport, RegisterReportStatus
 
 from .register_data import build_register_world, bulk_register
 
+# pytest-django creates the test database only for tests that use it: these
+# read what a module fixture wrote there, and may be selected alone (-k).
+pytestmark = pytest.mark.django_db
+
 HEADER = ("MOPAC corporate risk register", "2019/20 Q2, as at 30 September 2019")
 MARKING = "OFFICIAL-SENSITIVE"
 PAGE_NUMBER = re.compile(r"Page (\d+) of (\d+)")

@@ -42,6 +42,10 @@ from .register_data import (
     change_after_the_period,
 )
 
+# pytest-django creates the test database only for tests that use it: these
+# read what a module fixture wrote there, and may be selected alone (-k).
+pytestmark = pytest.mark.django_db
+
 Q2 = "2019/20 Q2"
 FULL_TITLE = (
     "Mayor's Office for Policing and Crime: Corporate risk register, 2019/20 Q2"

@@ -15,6 +15,10 @@ from risks import scoring
 from risks.choices import ActionStatus, Direction, Marking, Role
 from risks.models import Action, Membership, Organisation, PanelMember, Review, Risk
 
+# pytest-django creates the test database only for tests that use it: these
+# read what a module fixture wrote there, and may be selected alone (-k).
+pytestmark = pytest.mark.django_db
+
 LONDON = ZoneInfo("Europe/London")
 LAST_2019_DAY = "2019-09-30"
 AS_AT_Q2_END = datetime.datetime(2019, 9, 30, 23, 59, tzinfo=LONDON)

@@ -46,6 +46,10 @@ from .test_edit_views import (
     edit_data,
 )
 
+# pytest-django creates the test database only for tests that use it: these
+# read what a module fixture wrote there, and may be selected alone (-k).
+pytestmark = pytest.mark.django_db
+
 ROLES = (
     "mopac-governance",
     "mopac-owner",

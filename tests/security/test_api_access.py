@@ -22,6 +22,10 @@ from ..api.conftest import Api
 from .access_table import LINKS_SEEN, PAPERS_SEEN, PERIODS_SEEN, RISKS_SEEN
 from .world import ANONYMOUS, ROLES, kind_of, org_of, signed_in
 
+# pytest-django creates the test database only for tests that use it: these
+# read what a module fixture wrote there, and may be selected alone (-k).
+pytestmark = pytest.mark.django_db
+
 TOKEN_ROLES = tuple(role for role in ROLES if role != ANONYMOUS)
 LISTS = (
     "api:organisations",

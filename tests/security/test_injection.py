@@ -36,6 +36,10 @@ from .world import (
     snapshot,
 )
 
+# pytest-django creates the test database only for tests that use it: these
+# read what a module fixture wrote there, and may be selected alone (-k).
+pytestmark = pytest.mark.django_db
+
 SCRIPT = "<script>alert(1)</script>"
 BREAKOUT = '"><img src=x onerror=alert(1)>'
 JS_URL = "javascript:alert(1)"
