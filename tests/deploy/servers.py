@@ -1,9 +1,10 @@
-"""Real servers for the deployment tests: Azurite, gunicorn nodes, the worker.
+"""Real servers for the deployment tests: Azurite, moto, gunicorn nodes, the worker.
 
 Every server listens on 127.0.0.1 on a port chosen when it starts (port 0, read
 back from its own log line), so runs in other checkouts on the same machine never
 collide. Nothing here is mocked: Azurite is Microsoft's Azure Storage emulator
-(npm `azurite`, pinned in package.json), the nodes are gunicorn with the
+(npm `azurite`, pinned in package.json), moto's standalone server speaks the S3
+HTTP API (pinned in requirements-dev.txt), the nodes are gunicorn with the
 production settings, the worker is `manage.py run_worker`.
 """
 
@@ -33,6 +34,10 @@ AZURITE_KEY = (
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/"
     "K1SZFPTOtr/KBHBeksoGMGw=="
 )
+S3_REGION = "eu-west-2"
+# moto accepts any credentials; these only have to be present and signed with.
+S3_ACCESS_KEY = "moto-test-key-id"
+S3_SECRET_KEY = "moto-test-secret"
 
 
 def wait_for_line(log: Path, pattern: str, process: subprocess.Popen, timeout=60):
@@ -132,6 +137,90 @@ class Azurite:
         except ResourceExistsError:
             pass
         return client
+
+
+class MotoS3:
+    """moto's S3-compatible server on 127.0.0.1, logging under a directory of its own.
+
+    moto keeps objects in memory only: started again, it has none, so the buckets
+    created here are created again (a real store would still have them).
+    """
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.process: subprocess.Popen | None = None
+        self.port = 0
+        self.buckets: list[str] = []
+
+    def start(self) -> "MotoS3":
+        self.directory.mkdir(parents=True, exist_ok=True)
+        log = self.directory / "moto.log"
+        log.write_text("")
+        self.process = start(
+            # Port 0 the first time; the same port when started again.
+            [PYTHON, "-m", "moto.server", "-H", HOST, "-p", self.port],
+            log=log,
+            cwd=self.directory,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        found = wait_for_line(
+            log, r"Running on http://127\.0\.0\.1:(\d+)", self.process
+        )
+        self.port = int(found[1])
+        self._wait_until_it_answers()
+        for name in self.buckets:
+            self._create(name)
+        return self
+
+    def _wait_until_it_answers(self, timeout=30) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            connection = HTTPConnection(HOST, self.port, timeout=2)
+            try:
+                connection.request("GET", "/moto-api/")
+                connection.getresponse().read()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+            finally:
+                connection.close()
+
+    def stop(self) -> None:
+        stop(self.process)
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def client(self):
+        """Return a boto3 S3 client for this server (not the storage's own)."""
+        import boto3  # only where S3 is tested
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            region_name=S3_REGION,
+            aws_access_key_id=S3_ACCESS_KEY,
+            aws_secret_access_key=S3_SECRET_KEY,
+        )
+
+    def bucket(self, name: str) -> None:
+        """Create the bucket, and again whenever the server is started again."""
+        self._create(name)
+        self.buckets.append(name)
+
+    def _create(self, name: str) -> None:
+        self.client().create_bucket(
+            Bucket=name,
+            CreateBucketConfiguration={"LocationConstraint": S3_REGION},
+        )
+
+    def keys(self, bucket: str) -> list[str]:
+        """Every key in the bucket, listed by the S3 API."""
+        answer = self.client().list_objects_v2(Bucket=bucket)
+        return sorted(item["Key"] for item in answer.get("Contents", []))
 
 
 @dataclass
