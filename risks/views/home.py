@@ -13,12 +13,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from riskregister.health import storage_ready
+
 from .. import access, cycle, selectors
 
 logger = logging.getLogger(__name__)
-
-# Never written: the health check only asks whether it exists.
-HEALTH_PROBE_NAME = "healthz-probe"
 
 
 @login_required
@@ -59,14 +58,16 @@ def _database_answers() -> bool:
 
 
 def _storage_answers() -> bool:
-    # One small read (is there a file of this name?) proves the object store
-    # answers and that this node's credentials work.
+    # One small request proves the object store answers, that this node's
+    # credentials work and that the bucket or container is there.
     try:
-        default_storage.exists(HEALTH_PROBE_NAME)
+        ready = storage_ready(default_storage)
     except Exception:  # each backend raises its own errors (Azure, boto3, OS)
         logger.exception("The file storage did not answer the health check")
         return False
-    return True
+    if not ready:
+        logger.error("The file storage's container does not exist")
+    return ready
 
 
 def favicon(request: HttpRequest) -> HttpResponse:

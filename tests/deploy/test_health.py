@@ -61,6 +61,32 @@ def test_healthz_answers_503_while_the_object_store_is_stopped(
         assert client.get("/healthz").status_code == 200
 
 
+def test_healthz_answers_503_when_the_container_does_not_exist(
+    client, db, azurite, monkeypatch
+):
+    # Azurite answers, but every write would fail: the node is not healthy.
+    storages = azure_storage(azurite, monkeypatch)
+    storages["default"]["OPTIONS"]["azure_container"] = "no-such-container"
+    with override_settings(STORAGES=storages):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["storage"] == "unavailable"
+
+
+def test_healthz_on_the_file_system_asks_for_a_file_and_writes_none(
+    client, db, tmp_path, settings
+):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "reports.storage.AtomicFileSystemStorage",
+            "OPTIONS": {"location": tmp_path},
+        },
+    }
+    assert client.get("/healthz").status_code == 200
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.fixture
 def silent_endpoint():
     """An address that takes connections and never answers, as a hung store."""

@@ -154,6 +154,18 @@ def test_healthz_answers_503_while_the_object_store_is_stopped(client, db, s3):
     assert client.get("/healthz").status_code == 200
 
 
+def test_healthz_answers_503_when_the_bucket_does_not_exist(
+    client, db, moto_s3, monkeypatch
+):
+    # The server answers, but every write would fail: the node is not healthy.
+    storages = s3_storages(moto_s3, monkeypatch)
+    storages["default"]["OPTIONS"]["bucket_name"] = "no-such-bucket"
+    with override_settings(STORAGES=storages):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["storage"] == "unavailable"
+
+
 # --- A stored render served by the app ----------------------------------------------
 
 
