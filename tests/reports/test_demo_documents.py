@@ -140,6 +140,23 @@ def test_pdfs_embed_only_the_shipped_fonts(demo):
             assert family in SHIPPED_FAMILIES, (name, font_name, family)
 
 
+def test_fonts_are_subset_by_harfbuzz(caplog):
+    """WeasyPrint's fontTools fallback is slower and deprecated."""
+    from reports import pdf_parts
+    from reports.fetcher import STATIC_BASE_URL, SafeFetcher
+
+    html = (
+        '<html lang="en-GB"><head><title>Fonts</title>'
+        '<link rel="stylesheet" href="css/paper.css"></head>'
+        '<body class="paper-print"><p>Risk £ → ★</p></body></html>'
+    )
+    with caplog.at_level("WARNING", logger="weasyprint"):
+        pdf = pdf_parts.render(html, STATIC_BASE_URL, SafeFetcher())
+    assert embedded_fonts(pdf)
+    fallbacks = [r.message for r in caplog.records if "fontTools" in r.message]
+    assert fallbacks == [], "install Debian's libharfbuzz-subset0"
+
+
 def test_shipped_fonts_have_every_glyph_the_documents_print():
     printed = "↑↓→•–—£€×“”‘’…éèêëàâçîïôöûüñÉÀŁłøØ"
     symbols = "★"
